@@ -1,0 +1,5 @@
+"""Allow ``python -m dsprod``."""
+
+from dsprod.cli import main
+
+main()

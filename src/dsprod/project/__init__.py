@@ -1,0 +1,1 @@
+"""Readers of a project's own metadata, one module per language."""
