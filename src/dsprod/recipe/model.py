@@ -68,3 +68,7 @@ class Recipe:
     test_requirements: tuple[str, ...] = ()
     """Requirements of the smoke-test commands above."""
     about: About = About()
+    language: str = "python"
+    """Which test runner ``dsprod test`` uses for the package (recorded in its metadata)."""
+    tests_dir: str = "tests"
+    """The project's tests, relative to the git repository root (recorded in its metadata)."""
