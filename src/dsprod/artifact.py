@@ -1,0 +1,109 @@
+"""A built conda package file and what its own metadata says about it.
+
+Every stage after the build (verify, publish, test, promote) works on an
+``Artifact``: the package file plus the facts read from inside it, so that a
+package found later in a channel is described exactly like a freshly built one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conda_package_streaming.package_streaming import stream_conda_component
+
+from dsprod.errors import InputError
+
+PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One package file with its identity and the metadata dsprod relies on."""
+
+    path: Path
+    name: str
+    version: str
+    build: str
+    subdir: str
+    sha256: str
+    index: dict[str, Any] = field(repr=False, compare=False)
+    about: dict[str, Any] = field(repr=False, compare=False)
+    paths: list[dict[str, Any]] = field(repr=False, compare=False)
+    """Entries of info/paths.json (``_path``, ``path_type``, ``file_mode`` ...)."""
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    @property
+    def spec(self) -> str:
+        """An exact match spec: this name, version and build string only."""
+        return f"{self.name} =={self.version} {self.build}"
+
+    @property
+    def commit(self) -> str | None:
+        """The git commit the package was built from (dsprod's extra metadata)."""
+        return _dsprod_extra(self.about).get("commit")
+
+    @property
+    def repository(self) -> str | None:
+        """Where that commit's repository lives."""
+        return _dsprod_extra(self.about).get("repository")
+
+    @property
+    def language(self) -> str | None:
+        """Which test runner applies (python, r ...), recorded at build time."""
+        return _dsprod_extra(self.about).get("language")
+
+    @property
+    def tests_dir(self) -> str | None:
+        """The project's test folder, relative to the repository root."""
+        return _dsprod_extra(self.about).get("tests_dir")
+
+
+def read_artifact(path: Path) -> Artifact:
+    """Read a package file's identity and info/ metadata."""
+    if not path.is_file() or not path.name.endswith(PACKAGE_SUFFIXES):
+        raise InputError(f"{path}: not a conda package file (.conda or .tar.bz2)")
+    info: dict[str, bytes] = {}
+    with path.open("rb") as stream:
+        for tar, member in stream_conda_component(path.name, stream, "info"):
+            if member.name in ("info/index.json", "info/about.json", "info/paths.json"):
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    info[member.name] = extracted.read()
+    if "info/index.json" not in info:
+        raise InputError(f"{path}: package has no info/index.json")
+    index = json.loads(info["info/index.json"])
+    about = json.loads(info.get("info/about.json", b"{}"))
+    paths = json.loads(info.get("info/paths.json", b'{"paths": []}')).get("paths", [])
+    return Artifact(
+        path=path,
+        name=index["name"],
+        version=index["version"],
+        build=index["build"],
+        subdir=index.get("subdir", "noarch"),
+        sha256=sha256_of(path),
+        index=index,
+        about=about,
+        paths=paths,
+    )
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks (packages can be large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _dsprod_extra(about: dict[str, Any]) -> dict[str, Any]:
+    extra = about.get("extra") or {}
+    dsprod = extra.get("dsprod") if isinstance(extra, dict) else None
+    return dsprod if isinstance(dsprod, dict) else {}

@@ -1,0 +1,181 @@
+"""channels.yaml + environment overrides -> one validated ``Settings`` value.
+
+channels.yaml is found by walking up from the project folder (``--config``
+overrides). Every setting can also come from an environment variable, which
+wins over the file, so CI can redirect a run without editing the repository.
+Credentials never live here: stores that need them read them from the
+environment themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from dsprod.errors import InputError
+
+CONFIG_FILE = "channels.yaml"
+DEFAULT_STORE_DIR = Path(".dsprod") / "store"
+MATURITY_LEVELS = ("unstable", "testing", "stable")
+STORE_KINDS = ("local",)
+
+# Environment variable -> what it overrides; shown in --help and the README.
+ENVIRONMENT_OVERRIDES: dict[str, str] = {
+    "DSPROD_STORE": "local store path (implies store kind 'local')",
+    "DSPROD_STORE_KIND": "store kind (one of: " + ", ".join(STORE_KINDS) + ")",
+    "DSPROD_CHANNEL_UNSTABLE": "name of the unstable channel",
+    "DSPROD_CHANNEL_TESTING": "name of the testing channel",
+    "DSPROD_CHANNEL_STABLE": "name of the stable channel",
+    "DSPROD_DEPENDENCY_CHANNELS": "comma-separated dependency channels ('bootstrap' = the host-made one)",
+}
+
+_TOP_KEYS = {"store", "channels", "dependency_channels"}
+_STORE_KEYS = {"kind", "path"}
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where packages are published and promoted."""
+
+    kind: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated configuration of one dsprod run."""
+
+    store: StoreSettings
+    channels: Mapping[str, str]
+    """Maturity level (unstable/testing/stable) -> channel name in the store."""
+    dependency_channels: tuple[str, ...]
+    """Channels builds and test envs resolve dependencies from (names, URLs or paths)."""
+    source: Path | None
+    """The channels.yaml the settings came from, if any."""
+
+    def channel(self, level: str) -> str:
+        """The store's channel name for a maturity level."""
+        return self.channels[level]
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest channels.yaml in ``start`` or one of its parents."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(
+    project_root: Path,
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read, validate and override the configuration for a project folder."""
+    environ = os.environ if environ is None else environ
+    if config_path is not None and not config_path.is_file():
+        raise InputError(f"{config_path}: no such configuration file")
+    path = config_path or find_config(project_root)
+    raw = _read_yaml(path) if path else {}
+    base = path.parent if path else project_root.resolve()
+    return _apply_environment(_validate(raw, path, base), environ)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping at the top level, got {_kind(data)}")
+    return data
+
+
+def _validate(raw: Mapping[str, Any], path: Path | None, base: Path) -> Settings:
+    where = str(path) if path else CONFIG_FILE
+    _reject_unknown(raw, _TOP_KEYS, where, "")
+
+    store_raw = raw.get("store", {})
+    _expect(isinstance(store_raw, dict), where, "store", "a mapping with 'kind' and 'path'", store_raw)
+    _reject_unknown(store_raw, _STORE_KEYS, where, "store.")
+    kind = store_raw.get("kind", "local")
+    _expect(kind in STORE_KINDS, where, "store.kind", "one of: " + ", ".join(STORE_KINDS), kind)
+    store_path = store_raw.get("path", str(DEFAULT_STORE_DIR))
+    _expect(isinstance(store_path, str) and store_path != "", where, "store.path", "a path", store_path)
+
+    channels_raw = raw.get("channels", {})
+    _expect(isinstance(channels_raw, dict), where, "channels", "a mapping", channels_raw)
+    _reject_unknown(channels_raw, set(MATURITY_LEVELS), where, "channels.")
+    channels = {level: channels_raw.get(level, level) for level in MATURITY_LEVELS}
+    for level, name in channels.items():
+        _expect(_is_channel_name(name), where, f"channels.{level}", "a channel name", name)
+    if len(set(channels.values())) != len(channels):
+        raise InputError(f"{where}: channels: the three maturity channels must have distinct names")
+
+    deps = raw.get("dependency_channels", ["conda-forge"])
+    _expect(
+        isinstance(deps, list) and deps and all(isinstance(d, str) and d for d in deps),
+        where,
+        "dependency_channels",
+        "a non-empty list of channel names, URLs or paths",
+        deps,
+    )
+    return Settings(
+        store=StoreSettings(kind=kind, path=(base / store_path).resolve()),
+        channels=channels,
+        dependency_channels=tuple(deps),
+        source=path,
+    )
+
+
+def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    store = settings.store
+    if kind := environ.get("DSPROD_STORE_KIND"):
+        _expect(kind in STORE_KINDS, "DSPROD_STORE_KIND", "value", "one of: " + ", ".join(STORE_KINDS), kind)
+        store = StoreSettings(kind=kind, path=store.path)
+    if store_path := environ.get("DSPROD_STORE"):
+        store = StoreSettings(kind="local", path=Path(store_path).expanduser().resolve())
+    channels = dict(settings.channels)
+    for level in MATURITY_LEVELS:
+        if name := environ.get(f"DSPROD_CHANNEL_{level.upper()}"):
+            _expect(_is_channel_name(name), f"DSPROD_CHANNEL_{level.upper()}", "value", "a channel name", name)
+            channels[level] = name
+    deps = settings.dependency_channels
+    if value := environ.get("DSPROD_DEPENDENCY_CHANNELS"):
+        deps = tuple(part.strip() for part in value.split(",") if part.strip())
+        _expect(bool(deps), "DSPROD_DEPENDENCY_CHANNELS", "value", "comma-separated channels", value)
+    if len(set(channels.values())) != len(channels):
+        raise InputError("DSPROD_CHANNEL_*: the three maturity channels must have distinct names")
+    return Settings(store=store, channels=channels, dependency_channels=deps, source=settings.source)
+
+
+def _is_channel_name(name: object) -> bool:
+    return isinstance(name, str) and name.replace("-", "").replace("_", "").isalnum()
+
+
+def _reject_unknown(mapping: Mapping[str, Any], known: set[str], where: str, prefix: str) -> None:
+    for key in mapping:
+        if key not in known:
+            expected = ", ".join(sorted(known))
+            raise InputError(f"{where}: unknown key '{prefix}{key}' (expected one of: {expected})")
+
+
+def _expect(ok: bool, where: str, key: str, expected: str, got: object) -> None:
+    if not ok:
+        raise InputError(f"{where}: '{key}' must be {expected}, got {_kind(got)} {got!r}")
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__

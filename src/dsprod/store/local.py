@@ -1,0 +1,220 @@
+"""The embedded default store: channels as plain folders on a local or shared disk.
+
+Layout under the store root::
+
+    channels/<channel>/<subdir>/<package files> + repodata.json
+    reports/<sha256>.json, reports/<sha256>.xml
+    promotions.log          (JSON lines, append-only)
+    .lock                   (serialises writers: many CI runners may share a store)
+
+Guarantees: a package file is never overwritten (the same name with other bytes
+is refused, the same bytes again is a no-op); ``repodata.json`` is replaced
+atomically, so a reader sees the old index or the new one, never half of one;
+an interrupted publish leaves the channel valid (a file not yet indexed is
+picked up by the next publish).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rattler import Platform
+from rattler.index import index_fs
+
+from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, sha256_of
+from dsprod.errors import StoreRefused
+from dsprod.store.base import StoredPackage
+
+NOARCH = "noarch"
+
+
+class LocalStore:
+    """A store in a folder; channels are readable as ``file://`` URLs."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def describe(self) -> str:
+        return f"local store at {self.root}"
+
+    def channel_dir(self, channel: str) -> Path:
+        return self.root / "channels" / channel
+
+    def channel_url(self, channel: str) -> str:
+        with self._locked():
+            self._ensure_channel(channel)
+        return self.channel_dir(channel).as_uri()
+
+    def publish(self, artifact: Artifact, channel: str) -> bool:
+        with self._locked():
+            self._ensure_channel(channel)
+            added = self._place(artifact.path, artifact.sha256, channel, artifact.subdir)
+            self._reindex(channel, artifact.subdir)
+        return added
+
+    def copy(self, package: StoredPackage, target: str) -> bool:
+        source = self.fetch(package)
+        if sha256_of(source) != package.sha256:
+            raise StoreRefused(
+                f"{source}: sha256 differs from the index of channel '{package.channel}';"
+                " the channel is damaged, not copying"
+            )
+        with self._locked():
+            self._ensure_channel(target)
+            added = self._place(source, package.sha256, target, package.subdir)
+            self._reindex(target, package.subdir)
+        return added
+
+    def packages(self, channel: str) -> list[StoredPackage]:
+        found: list[StoredPackage] = []
+        folder = self.channel_dir(channel)
+        if not folder.is_dir():
+            return found
+        for repodata_path in sorted(folder.glob("*/repodata.json")):
+            repodata = json.loads(repodata_path.read_text(encoding="utf-8"))
+            subdir = repodata_path.parent.name
+            for key in ("packages", "packages.conda"):
+                for filename, record in repodata.get(key, {}).items():
+                    found.append(
+                        StoredPackage(
+                            channel=channel,
+                            subdir=subdir,
+                            filename=filename,
+                            name=record["name"],
+                            version=record["version"],
+                            build=record["build"],
+                            sha256=record["sha256"],
+                        )
+                    )
+        return found
+
+    def fetch(self, package: StoredPackage) -> Path:
+        return self.channel_dir(package.channel) / package.subdir / package.filename
+
+    def save_report(self, sha256: str, report: dict[str, Any], junit_xml: Path | None) -> Path:
+        folder = self.root / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        if junit_xml is not None and junit_xml.is_file():
+            kept_xml = folder / f"{sha256}.xml"
+            _atomic_write(kept_xml, junit_xml.read_bytes())
+            report = {**report, "junit_xml": str(kept_xml)}
+        destination = folder / f"{sha256}.json"
+        _atomic_write(destination, json.dumps(report, indent=2, sort_keys=True).encode())
+        return destination
+
+    def load_report(self, sha256: str) -> dict[str, Any] | None:
+        path = self.root / "reports" / f"{sha256}.json"
+        if not path.is_file():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def append_log(self, entry: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with self._locked(), (self.root / "promotions.log").open("a", encoding="utf-8") as log:
+            log.write(line)
+            log.flush()
+            os.fsync(log.fileno())
+
+    def read_log(self) -> list[dict[str, Any]]:
+        path = self.root / "promotions.log"
+        if not path.is_file():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    # -- internals -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the store's write lock (an flock, released if the process dies)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _ensure_channel(self, channel: str) -> None:
+        """Give a channel an index for noarch and this host's subdir, even when empty (lock held).
+
+        Solvers read both; a channel without them is not a channel to them.
+        """
+        for subdir in (NOARCH, str(Platform.current())):
+            if not (self.channel_dir(channel) / subdir / "repodata.json").is_file():
+                self._reindex(channel, subdir)
+
+    def _place(self, source: Path, sha256: str, channel: str, subdir: str) -> bool:
+        """Put the file into the channel without ever replacing existing bytes."""
+        destination = self.channel_dir(channel) / subdir / source.name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if destination.exists():
+            if sha256_of(destination) == sha256:
+                return False
+            raise StoreRefused(
+                f"{destination}: a package of this name with other bytes is already in"
+                f" channel '{channel}'; refusing to overwrite it (bump the version or build number)"
+            )
+        handle, temporary = tempfile.mkstemp(prefix=".incoming-", dir=destination.parent)
+        try:
+            with os.fdopen(handle, "wb") as out, source.open("rb") as data:
+                shutil.copyfileobj(data, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, 0o644)
+            if sha256_of(Path(temporary)) != sha256:
+                raise StoreRefused(f"{source}: bytes changed while copying into '{channel}'")
+            os.link(temporary, destination)  # fails rather than replaces if the name exists
+        finally:
+            os.unlink(temporary)
+        return True
+
+    def _reindex(self, channel: str, subdir: str) -> None:
+        """Index one subdir in a staging copy, then swap its repodata.json in atomically.
+
+        The live index is copied into the staging folder first, so only the
+        package files it does not list yet are opened and read.
+        """
+        channel_dir = self.channel_dir(channel)
+        live = channel_dir / subdir
+        live.mkdir(parents=True, exist_ok=True)
+        staging_root = Path(tempfile.mkdtemp(prefix=".staging-", dir=channel_dir))
+        try:
+            staged = staging_root / subdir
+            staged.mkdir()
+            for package in live.iterdir():
+                if package.name.endswith(PACKAGE_SUFFIXES) and not package.name.startswith("."):
+                    os.link(package, staged / package.name)
+            if (live / "repodata.json").is_file():
+                shutil.copyfile(live / "repodata.json", staged / "repodata.json")
+            asyncio.run(
+                index_fs(
+                    staging_root,
+                    target_platform=Platform(subdir),
+                    write_zst=False,
+                    write_shards=False,
+                )
+            )
+            os.replace(staged / "repodata.json", live / "repodata.json")
+        finally:
+            shutil.rmtree(staging_root, ignore_errors=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
