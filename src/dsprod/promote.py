@@ -1,0 +1,125 @@
+"""Promotion: which channel a tested package may enter, and the copy that puts it there.
+
+The policy (``decide``) is pure and knows no store: a package enters *testing*
+when its tests passed, and *stable* when, in addition, its version is final
+(PEP 440: neither pre- nor dev-release). Promotion copies the very bytes that
+were tested, level by level, and logs every step in the store.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from dsprod.config import MATURITY_LEVELS, Settings
+from dsprod.errors import InputError, StoreRefused
+from dsprod.store.base import Store, StoredPackage
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a package may enter a level, and every rule it breaks."""
+
+    allowed: bool
+    broken_rules: tuple[str, ...]
+    forced: bool
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """One copy that was made (or was already there)."""
+
+    package: StoredPackage
+    source_level: str
+    target_level: str
+    copied: bool
+    forced: bool
+
+
+def is_final_conda_version(version: str) -> bool:
+    """True for a final release; dsprod's conda versions remain valid PEP 440 strings."""
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return False
+    return not (parsed.is_prerelease or parsed.is_devrelease)
+
+
+def highest_level_for(version: str) -> str:
+    """Where a package whose tests passed goes: stable if final, else testing."""
+    return "stable" if is_final_conda_version(version) else "testing"
+
+
+def decide(target_level: str, version: str, report: dict[str, Any] | None, force: bool) -> Decision:
+    """The promotion policy, without side effects."""
+    if target_level not in MATURITY_LEVELS[1:]:
+        raise InputError(f"cannot promote to '{target_level}' (choose testing or stable)")
+    broken: list[str] = []
+    if report is None:
+        broken.append("no test report for this exact package (run `dsprod test` first)")
+    elif not report.get("passed"):
+        broken.append(f"its tests failed ({report.get('summary', 'see the report')})")
+    if target_level == "stable" and not is_final_conda_version(version):
+        broken.append(f"version {version} is not a final release (pre- or dev-release)")
+    return Decision(allowed=force or not broken, broken_rules=tuple(broken), forced=force and bool(broken))
+
+
+def promote(
+    store: Store, settings: Settings, package: StoredPackage, target_level: str, *, force: bool = False
+) -> list[Promotion]:
+    """Copy ``package`` from unstable up to ``target_level`` through every level between."""
+    report = store.load_report(package.sha256)
+    decision = decide(target_level, package.version, report, force)
+    if not decision.allowed:
+        reasons = "; ".join(decision.broken_rules)
+        raise StoreRefused(f"{package.filename} may not enter {target_level}: {reasons}")
+    steps: list[Promotion] = []
+    levels = MATURITY_LEVELS[: MATURITY_LEVELS.index(target_level) + 1]
+    for source_level, level in zip(levels, levels[1:], strict=False):
+        source = _package_in(store, settings.channel(source_level), package)
+        copied = store.copy(source, settings.channel(level))
+        steps.append(Promotion(package, source_level, level, copied, decision.forced))
+        if copied or decision.forced:
+            store.append_log(_log_entry(package, source_level, level, report, decision))
+    return steps
+
+
+def _package_in(store: Store, channel: str, package: StoredPackage) -> StoredPackage:
+    for candidate in store.packages(channel):
+        if candidate.key == package.key:
+            if candidate.sha256 != package.sha256:
+                raise StoreRefused(
+                    f"{package.filename} in channel '{channel}' has other bytes than the tested one"
+                )
+            return candidate
+    raise StoreRefused(f"{package.filename} is not in channel '{channel}'")
+
+
+def _log_entry(
+    package: StoredPackage,
+    source_level: str,
+    target_level: str,
+    report: dict[str, Any] | None,
+    decision: Decision,
+) -> dict[str, Any]:
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "who": f"{getpass.getuser()}@{socket.gethostname()}",
+        "action": "promote",
+        "package": package.filename,
+        "subdir": package.subdir,
+        "name": package.name,
+        "version": package.version,
+        "build": package.build,
+        "sha256": package.sha256,
+        "from": source_level,
+        "to": target_level,
+        "test_report": report.get("report_path") if report else None,
+        "forced": decision.forced,
+        "overridden_rules": list(decision.broken_rules) if decision.forced else [],
+    }

@@ -1,0 +1,123 @@
+"""Checks over a built package before it may enter a channel (conda-verify's kind).
+
+Packaging breaks things unit tests never see; these checks catch the ones that
+can be seen from the package alone, and say all of what is wrong at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from conda_package_streaming.package_streaming import stream_conda_component
+from packaging.version import InvalidVersion, Version
+from rattler import Version as CondaVersion
+
+from dsprod.artifact import Artifact
+from dsprod.errors import VerifyFailed
+from dsprod.recipe.names import is_valid_conda_name
+
+_DIST_INFO = re.compile(r"site-packages/([^/]+)-([^/-]+)\.dist-info/METADATA$")
+_TEXT_PROBE = 8192
+_BINARY_SUFFIXES = (".so", ".dylib", ".dll", ".pyd")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the package must be, as dsprod computed it before the build."""
+
+    name: str
+    version: str
+    build: str
+    commit: str
+    pep440: str | None = None
+    """For Python packages: the version the build backend must have written."""
+    forbidden_paths: tuple[str, ...] = ()
+    """Build-machine paths that must not appear inside a noarch package."""
+
+
+def verify(artifact: Artifact, expected: Expected) -> None:
+    """Raise VerifyFailed listing every problem found, or return quietly."""
+    problems = [
+        *_identity(artifact, expected),
+        *_paths_inside_prefix(artifact),
+        *_about(artifact, expected),
+        *_python_version(artifact, expected),
+    ]
+    if artifact.subdir == "noarch":
+        problems.extend(_noarch_contents(artifact, expected))
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise VerifyFailed(f"{artifact.filename} failed verification, not published:\n{listed}")
+
+
+def _identity(artifact: Artifact, expected: Expected) -> Iterable[str]:
+    if not is_valid_conda_name(artifact.name):
+        yield f"name '{artifact.name}' is not a valid conda package name"
+    if artifact.name != expected.name:
+        yield f"name is '{artifact.name}', expected '{expected.name}'"
+    try:
+        CondaVersion(artifact.version)
+    except Exception:  # rattler raises its own parse error type
+        yield f"version '{artifact.version}' is not a valid conda version"
+    if artifact.version != expected.version:
+        yield f"version is '{artifact.version}', expected '{expected.version}' (from git)"
+    if artifact.build != expected.build:
+        yield f"build string is '{artifact.build}', expected '{expected.build}'"
+
+
+def _paths_inside_prefix(artifact: Artifact) -> Iterable[str]:
+    for entry in artifact.paths:
+        path = PurePosixPath(entry["_path"])
+        if path.is_absolute() or ".." in path.parts:
+            yield f"file '{path}' lies outside the install prefix"
+
+
+def _about(artifact: Artifact, expected: Expected) -> Iterable[str]:
+    if not artifact.about.get("license"):
+        yield "no license in about (set it in the project metadata)"
+    if not artifact.about.get("summary"):
+        yield "no summary in about (set a description in the project metadata)"
+    if artifact.commit != expected.commit:
+        yield f"recorded commit is {artifact.commit!r}, expected {expected.commit!r}"
+
+
+def _python_version(artifact: Artifact, expected: Expected) -> Iterable[str]:
+    if expected.pep440 is None:
+        return
+    found = [m.group(2) for e in artifact.paths if (m := _DIST_INFO.search(e["_path"]))]
+    if not found:
+        yield "no *.dist-info/METADATA in site-packages: pip did not install the project"
+        return
+    for version in found:
+        try:
+            matches = Version(version) == Version(expected.pep440)
+        except InvalidVersion:
+            matches = False
+        if not matches:
+            yield (
+                f"the build backend wrote version {version}, dsprod computed {expected.pep440}"
+                " from git (a static version in the project metadata disagrees with the tags?)"
+            )
+
+
+def _noarch_contents(artifact: Artifact, expected: Expected) -> Iterable[str]:
+    for entry in artifact.paths:
+        if entry["_path"].endswith(_BINARY_SUFFIXES):
+            yield f"noarch package holds a compiled library: {entry['_path']}"
+    needles = [path.encode() for path in expected.forbidden_paths if path]
+    if not needles:
+        return
+    with artifact.path.open("rb") as stream:
+        for tar, member in stream_conda_component(artifact.filename, stream, "pkg"):
+            if not member.isfile():
+                continue
+            handle = tar.extractfile(member)
+            data = handle.read() if handle else b""
+            if b"\0" in data[:_TEXT_PROBE]:
+                continue
+            for needle in needles:
+                if needle in data:
+                    yield f"{member.name} contains the build-machine path {needle.decode()}"
