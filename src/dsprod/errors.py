@@ -7,11 +7,21 @@ with ``error.exit_code``. Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DsprodError(Exception):
-    """Base class: a failure with a message meant for the user."""
+    """Base class: a failure with a message meant for the user.
+
+    ``details`` carries machine-readable facts (a test report...) that the
+    CLI's ``--json`` output includes beside the message.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
 
 
 class TestsFailed(DsprodError):

@@ -63,7 +63,10 @@ class Store(Protocol):
         ...
 
     def save_report(self, sha256: str, report: dict[str, Any], junit_xml: Path | None) -> Path:
-        """Keep a test report for the package with this sha256; returns where it is kept."""
+        """Keep a test report for the package with this sha256; returns where it is kept.
+
+        The kept report gains ``report_path`` (and ``junit_xml`` when one was given).
+        """
         ...
 
     def load_report(self, sha256: str) -> dict[str, Any] | None:

@@ -108,6 +108,7 @@ class LocalStore:
             _atomic_write(kept_xml, junit_xml.read_bytes())
             report = {**report, "junit_xml": str(kept_xml)}
         destination = folder / f"{sha256}.json"
+        report = {**report, "report_path": str(destination)}
         _atomic_write(destination, json.dumps(report, indent=2, sort_keys=True).encode())
         return destination
 

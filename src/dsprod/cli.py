@@ -1,0 +1,284 @@
+"""The ``dsprod`` command line: argument parsing and output only; the work is in pipeline.py."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from dsprod import __version__, pipeline
+from dsprod.config import ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
+from dsprod.errors import DsprodError, TestsFailed
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  the project's tests failed (the package stays in unstable)
+  2  bad input: project metadata, channels.yaml, git state, arguments
+  3  the store refused: overwrite with other bytes, promotion policy
+  4  the build failed (the log's tail is shown, with the full log's path)
+  5  the built package failed verification and was not published
+  6  a clean environment could not be solved or installed"""
+
+ENVIRONMENT_HELP = "\b\nEnvironment overrides (win over channels.yaml):\n" + "\n".join(
+    f"  {name:<28}{meaning}" for name, meaning in ENVIRONMENT_OVERRIDES.items()
+)
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def common_options(function: F) -> F:
+    """--project, --config, --json on every command, and one way of reporting errors."""
+
+    @click.option(
+        "--project",
+        "project",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="The project's folder.",
+    )
+    @click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="channels.yaml to use (default: the nearest one at or above the project).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+    @wraps(function)
+    def wrapper(project: Path, config: Path | None, as_json: bool, **kwargs: Any) -> None:
+        report = _reporter(as_json)
+        try:
+            if not project.is_dir():
+                raise click.BadParameter(f"{project}: no such folder", param_hint="--project")
+            settings = load_settings(project, config)
+            session = pipeline.Session(project.resolve(), settings, report)
+            result = function(session, **kwargs)
+        except DsprodError as error:
+            _fail(error, as_json)
+        _emit(result, as_json)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.version_option(__version__, prog_name="dsprod")
+def main() -> None:
+    """dsprod: from a git commit to a tested conda package in a promoted channel.
+
+    \b
+    recipe     write the project's conda recipe (recipes/<name>/recipe.yaml)
+    build      build, verify, and publish to the unstable channel
+    test       install the build into a clean env and run the project's tests
+    promote    copy a tested build to testing, a final release on to stable
+    run        build + test + promote: what CI calls
+    status     which versions sit in which channel
+    bootstrap  make the local dependency channel (no conda-forge needed)
+    """
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--regenerate", is_flag=True, help="Overwrite an existing recipe.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the recipe instead of writing it.")
+@common_options
+def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -> dict[str, Any]:
+    """Generate a v1 recipe.yaml from the project's own metadata and git tags.
+
+    Versions, build string and commit are written as env.get() expressions that
+    `dsprod build` fills in from git, so the recipe stays right on later commits.
+    An existing recipe is maintained by hand and is never overwritten without
+    --regenerate.
+    """
+    from dsprod.project import load_project
+
+    project = load_project(session.project_root)
+    if to_stdout:
+        return {"recipe": project.render_recipe(), "_text": project.render_recipe()}
+    path = project.write_recipe(regenerate=regenerate)
+    return {"recipe_path": str(path), "warnings": list(project.info.warnings), "_text": f"wrote {path}"}
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.option("--allow-dirty", is_flag=True, help="Publish a build of uncommitted changes.")
+@common_options
+def build(session: pipeline.Session, allow_dirty: bool) -> dict[str, Any]:
+    """Build the project at HEAD, verify the package, and publish it to the unstable channel."""
+    outcome = pipeline.build(session, allow_dirty=allow_dirty)
+    return {
+        **_package(outcome.package),
+        "published": outcome.published,
+        "recipe": str(outcome.recipe_path),
+        "log": str(outcome.log_path),
+        "warnings": list(outcome.warnings),
+        "timings_s": _rounded(outcome.timings),
+        "_text": f"{'published' if outcome.published else 'unchanged'}: {outcome.package.filename}"
+        f" in {session.settings.channel('unstable')}",
+    }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.argument("spec", required=False)
+@common_options
+def test(session: pipeline.Session, spec: str | None) -> dict[str, Any]:
+    """Install a build from unstable into a clean env and run the project's tests on it.
+
+    SPEC is NAME==VERSION; without it, the build of the current commit is tested.
+    The tests are taken from git at the commit the package was built from.
+    """
+    package = pipeline.find_package(session, spec)
+    outcome = pipeline.test(session, package)
+    result = {**outcome.report, "report": str(outcome.report_path), "timings_s": _rounded(outcome.timings)}
+    if not outcome.run.passed:
+        raise TestsFailed(
+            f"{outcome.package.filename}: {outcome.report['summary']}; it stays in"
+            f" '{session.settings.channel('unstable')}' (report: {outcome.report_path})\n"
+            f"{outcome.run.output_tail}",
+            details=result,
+        )
+    return {**result, "_text": f"{outcome.package.filename}: {outcome.report['summary']}"}
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.argument("spec", required=False)
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(MATURITY_LEVELS[1:]),
+    default=None,
+    help="Target level (default: testing, or stable for a final release).",
+)
+@click.option("--force", is_flag=True, help="Promote even if the policy says no (logged loudly).")
+@common_options
+def promote(session: pipeline.Session, spec: str | None, target: str | None, force: bool) -> dict[str, Any]:
+    """Copy a tested build, byte for byte, from unstable to testing (and stable if final).
+
+    SPEC is NAME==VERSION; without it, the build of the current commit is promoted.
+    """
+    from dsprod.promote import highest_level_for, promote as do_promote
+
+    package = pipeline.find_package(session, spec)
+    level = target or highest_level_for(package.version)
+    if force:
+        err_console.print(
+            f"[bold red]FORCED promotion of {escape(package.filename)} to {level}:"
+            " the policy is bypassed, and the promotion log says so[/]"
+        )
+    steps = do_promote(session.store, session.settings, package, level, force=force)
+    return {
+        **_package(package),
+        "promotions": [
+            {"from": s.source_level, "to": s.target_level, "copied": s.copied, "forced": s.forced}
+            for s in steps
+        ],
+        "_text": "\n".join(
+            f"{package.filename}: {s.source_level} -> {s.target_level}"
+            f" ({'copied' if s.copied else 'already there'}{', FORCED' if s.forced else ''})"
+            for s in steps
+        ),
+    }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.option("--allow-dirty", is_flag=True, help="Publish a build of uncommitted changes.")
+@common_options
+def run(session: pipeline.Session, allow_dirty: bool) -> dict[str, Any]:
+    """Build, test in a clean env, and promote as far as the policy allows (what CI calls)."""
+    outcome = pipeline.run(session, allow_dirty=allow_dirty)
+    levels = ["unstable", *(p.target_level for p in outcome.promotions)]
+    return {
+        **_package(outcome.build.package),
+        "published": outcome.build.published,
+        "tests": outcome.test.report["summary"],
+        "report": str(outcome.test.report_path),
+        "channels": levels,
+        "timings_s": _rounded(outcome.timings),
+        "_text": f"{outcome.build.package.filename}: {outcome.test.report['summary']};"
+        f" now in {', '.join(levels)}",
+    }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@common_options
+def status(session: pipeline.Session) -> dict[str, Any]:
+    """Which versions sit in which channel of the store."""
+    state = pipeline.status(session)
+    lines = [session.store.describe()]
+    for level, packages in state.items():
+        lines.append(f"{level} ({session.settings.channel(level)}): {len(packages)} package(s)")
+        lines.extend(f"  {p.name} {p.version} {p.build} [{p.subdir}]" for p in packages)
+    return {
+        "store": session.store.describe(),
+        "channels": {level: [_package(p) for p in packages] for level, packages in state.items()},
+        "_text": "\n".join(lines),
+    }
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--pypi", "pypi", multiple=True, metavar="NAME", help="Also add this PyPI package (repeatable).")
+@click.option("--refresh", is_flag=True, help="Rebuild the channel even if its inputs are unchanged.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def bootstrap(pypi: tuple[str, ...], refresh: bool, as_json: bool) -> None:
+    """Make the local dependency channel from this host, without conda-forge.
+
+    It holds this host's Python repackaged as `python`, pip, setuptools, wheel,
+    pytest and the common build backends converted from PyPI wheels, and (when
+    R is installed) R as `r-base`. It is stored per user
+    ($DSPROD_BOOTSTRAP_DIR overrides) and reused while its inputs are unchanged.
+    Name it `bootstrap` in dependency_channels or DSPROD_DEPENDENCY_CHANNELS.
+    """
+    from dsprod.bootstrap import ensure_bootstrap_channel
+
+    try:
+        names = [name for entry in pypi for name in entry.split(",") if name.strip()]
+        channel = ensure_bootstrap_channel(extra_pypi=names, report=_reporter(as_json), refresh=refresh)
+    except DsprodError as error:
+        _fail(error, as_json)
+    _emit({"channel": str(channel), "_text": f"bootstrap channel: {channel}"}, as_json)
+
+
+# -- output ---------------------------------------------------------------------
+
+
+def _reporter(as_json: bool) -> Callable[[str], None]:
+    """Progress goes to stderr, so stdout stays one clean result (text or JSON)."""
+
+    def report(message: str) -> None:
+        err_console.print(f"[dim]dsprod:[/] {escape(message)}", soft_wrap=True)
+
+    return report
+
+
+def _emit(result: dict[str, Any], as_json: bool) -> None:
+    text = result.pop("_text", None)
+    if as_json:
+        click.echo(json.dumps({"ok": True, **result}, indent=2, default=str))
+    elif text is not None:
+        click.echo(text)
+
+
+def _fail(error: DsprodError, as_json: bool) -> None:
+    if as_json:
+        document = {"ok": False, **error.details, "error": str(error), "exit_code": error.exit_code}
+        click.echo(json.dumps(document, indent=2, default=str))
+    else:
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+    sys.exit(error.exit_code)
+
+
+def _package(package: Any) -> dict[str, Any]:
+    return asdict(package)
+
+
+def _rounded(timings: dict[str, float]) -> dict[str, float]:
+    return {stage: round(seconds, 2) for stage, seconds in timings.items()}
