@@ -60,6 +60,18 @@ class Artifact:
         return _dsprod_extra(self.about).get("language")
 
     @property
+    def test_args(self) -> list[str]:
+        """Extra test-runner arguments a recipe asks for (e.g. a pytest ``-m`` marker subset)."""
+        args = _dsprod_extra(self.about).get("test_args") or []
+        return [str(arg) for arg in args] if isinstance(args, list) else []
+
+    @property
+    def test_requirements(self) -> list[str]:
+        """What the project's own test suite needs besides the package (recorded at build time)."""
+        requirements = _dsprod_extra(self.about).get("test_requirements") or []
+        return [str(r) for r in requirements] if isinstance(requirements, list) else []
+
+    @property
     def tests_dir(self) -> str | None:
         """The project's test folder, relative to the repository root."""
         return _dsprod_extra(self.about).get("tests_dir")

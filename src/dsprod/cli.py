@@ -106,7 +106,11 @@ def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -> dict
     if to_stdout:
         return {"recipe": project.render_recipe(), "_text": project.render_recipe()}
     path = project.write_recipe(regenerate=regenerate)
-    return {"recipe_path": str(path), "warnings": list(project.info.warnings), "_text": f"wrote {path}"}
+    return {
+        "recipe_path": str(path),
+        "warnings": list(project.info.warnings),
+        "_text": f"wrote {path}",
+    }
 
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
@@ -138,7 +142,11 @@ def test(session: pipeline.Session, spec: str | None) -> dict[str, Any]:
     """
     package = pipeline.find_package(session, spec)
     outcome = pipeline.test(session, package)
-    result = {**outcome.report, "report": str(outcome.report_path), "timings_s": _rounded(outcome.timings)}
+    result = {
+        **outcome.report,
+        "report": str(outcome.report_path),
+        "timings_s": _rounded(outcome.timings),
+    }
     if not outcome.run.passed:
         raise TestsFailed(
             f"{outcome.package.filename}: {outcome.report['summary']}; it stays in"
@@ -160,12 +168,15 @@ def test(session: pipeline.Session, spec: str | None) -> dict[str, Any]:
 )
 @click.option("--force", is_flag=True, help="Promote even if the policy says no (logged loudly).")
 @common_options
-def promote(session: pipeline.Session, spec: str | None, target: str | None, force: bool) -> dict[str, Any]:
+def promote(
+    session: pipeline.Session, spec: str | None, target: str | None, force: bool
+) -> dict[str, Any]:
     """Copy a tested build, byte for byte, from unstable to testing (and stable if final).
 
     SPEC is NAME==VERSION; without it, the build of the current commit is promoted.
     """
-    from dsprod.promote import highest_level_for, promote as do_promote
+    from dsprod.promote import highest_level_for
+    from dsprod.promote import promote as do_promote
 
     package = pipeline.find_package(session, spec)
     level = target or highest_level_for(package.version)
@@ -225,8 +236,12 @@ def status(session: pipeline.Session) -> dict[str, Any]:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.option("--pypi", "pypi", multiple=True, metavar="NAME", help="Also add this PyPI package (repeatable).")
-@click.option("--refresh", is_flag=True, help="Rebuild the channel even if its inputs are unchanged.")
+@click.option(
+    "--pypi", "pypi", multiple=True, metavar="NAME", help="Also add this PyPI package (repeatable)."
+)
+@click.option(
+    "--refresh", is_flag=True, help="Rebuild the channel even if its inputs are unchanged."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def bootstrap(pypi: tuple[str, ...], refresh: bool, as_json: bool) -> None:
     """Make the local dependency channel from this host, without conda-forge.
@@ -241,7 +256,9 @@ def bootstrap(pypi: tuple[str, ...], refresh: bool, as_json: bool) -> None:
 
     try:
         names = [name for entry in pypi for name in entry.split(",") if name.strip()]
-        channel = ensure_bootstrap_channel(extra_pypi=names, report=_reporter(as_json), refresh=refresh)
+        channel = ensure_bootstrap_channel(
+            extra_pypi=names, report=_reporter(as_json), refresh=refresh
+        )
     except DsprodError as error:
         _fail(error, as_json)
     _emit({"channel": str(channel), "_text": f"bootstrap channel: {channel}"}, as_json)

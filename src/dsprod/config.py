@@ -32,7 +32,7 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "DSPROD_CHANNEL_UNSTABLE": "name of the unstable channel",
     "DSPROD_CHANNEL_TESTING": "name of the testing channel",
     "DSPROD_CHANNEL_STABLE": "name of the stable channel",
-    "DSPROD_DEPENDENCY_CHANNELS": "comma-separated dependency channels ('bootstrap' = the host-made one)",
+    "DSPROD_DEPENDENCY_CHANNELS": "comma-separated dependency channels ('bootstrap': host-made)",
 }
 
 _TOP_KEYS = {"store", "channels", "dependency_channels"}
@@ -108,12 +108,16 @@ def _validate(raw: Mapping[str, Any], path: Path | None, base: Path) -> Settings
     _reject_unknown(raw, _TOP_KEYS, where, "")
 
     store_raw = raw.get("store", {})
-    _expect(isinstance(store_raw, dict), where, "store", "a mapping with 'kind' and 'path'", store_raw)
+    _expect(
+        isinstance(store_raw, dict), where, "store", "a mapping with 'kind' and 'path'", store_raw
+    )
     _reject_unknown(store_raw, _STORE_KEYS, where, "store.")
     kind = store_raw.get("kind", "local")
     _expect(kind in STORE_KINDS, where, "store.kind", "one of: " + ", ".join(STORE_KINDS), kind)
     store_path = store_raw.get("path", str(DEFAULT_STORE_DIR))
-    _expect(isinstance(store_path, str) and store_path != "", where, "store.path", "a path", store_path)
+    _expect(
+        isinstance(store_path, str) and store_path != "", where, "store.path", "a path", store_path
+    )
 
     channels_raw = raw.get("channels", {})
     _expect(isinstance(channels_raw, dict), where, "channels", "a mapping", channels_raw)
@@ -143,22 +147,38 @@ def _validate(raw: Mapping[str, Any], path: Path | None, base: Path) -> Settings
 def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
     store = settings.store
     if kind := environ.get("DSPROD_STORE_KIND"):
-        _expect(kind in STORE_KINDS, "DSPROD_STORE_KIND", "value", "one of: " + ", ".join(STORE_KINDS), kind)
+        _expect(
+            kind in STORE_KINDS,
+            "DSPROD_STORE_KIND",
+            "value",
+            "one of: " + ", ".join(STORE_KINDS),
+            kind,
+        )
         store = StoreSettings(kind=kind, path=store.path)
     if store_path := environ.get("DSPROD_STORE"):
         store = StoreSettings(kind="local", path=Path(store_path).expanduser().resolve())
     channels = dict(settings.channels)
     for level in MATURITY_LEVELS:
         if name := environ.get(f"DSPROD_CHANNEL_{level.upper()}"):
-            _expect(_is_channel_name(name), f"DSPROD_CHANNEL_{level.upper()}", "value", "a channel name", name)
+            _expect(
+                _is_channel_name(name),
+                f"DSPROD_CHANNEL_{level.upper()}",
+                "value",
+                "a channel name",
+                name,
+            )
             channels[level] = name
     deps = settings.dependency_channels
     if value := environ.get("DSPROD_DEPENDENCY_CHANNELS"):
         deps = tuple(part.strip() for part in value.split(",") if part.strip())
-        _expect(bool(deps), "DSPROD_DEPENDENCY_CHANNELS", "value", "comma-separated channels", value)
+        _expect(
+            bool(deps), "DSPROD_DEPENDENCY_CHANNELS", "value", "comma-separated channels", value
+        )
     if len(set(channels.values())) != len(channels):
         raise InputError("DSPROD_CHANNEL_*: the three maturity channels must have distinct names")
-    return Settings(store=store, channels=channels, dependency_channels=deps, source=settings.source)
+    return Settings(
+        store=store, channels=channels, dependency_channels=deps, source=settings.source
+    )
 
 
 def _is_channel_name(name: object) -> bool:

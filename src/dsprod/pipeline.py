@@ -94,7 +94,9 @@ class RunOutcome:
     timings: dict[str, float]
 
 
-def build(session: Session, *, allow_dirty: bool = False, builder: str = "rattler-build") -> BuildOutcome:
+def build(
+    session: Session, *, allow_dirty: bool = False, builder: str = "rattler-build"
+) -> BuildOutcome:
     """Build the project at HEAD, verify the package, publish it to unstable."""
     timings: dict[str, float] = {}
     started = time.monotonic()
@@ -128,7 +130,9 @@ def build(session: Session, *, allow_dirty: bool = False, builder: str = "rattle
             raise InputError(f"{recipe_path}: expected one package, the build made {len(packages)}")
         artifact = read_artifact(packages[0])
         started = time.monotonic()
-        verify(artifact, expected_for(project, forbidden=(str(output_dir), str(session.project_root))))
+        verify(
+            artifact, expected_for(project, forbidden=(str(output_dir), str(session.project_root)))
+        )
         timings["verify"] = time.monotonic() - started
         started = time.monotonic()
         unstable = session.settings.channel("unstable")
@@ -137,9 +141,7 @@ def build(session: Session, *, allow_dirty: bool = False, builder: str = "rattle
         package = _stored(session.store, unstable, artifact)
     finally:
         shutil.rmtree(output_dir, ignore_errors=True)
-    session.report(
-        f"{'published' if published else 'already in'} {unstable}: {artifact.filename}"
-    )
+    session.report(f"{'published' if published else 'already in'} {unstable}: {artifact.filename}")
     return BuildOutcome(
         artifact=artifact,
         package=package,
@@ -210,14 +212,16 @@ def test(session: Session, package: StoredPackage) -> TestOutcome:
     commit = artifact.commit
     if not commit:
         raise InputError(
-            f"{artifact.filename} records no git commit (extra.dsprod.commit): cannot find its tests"
+            f"{artifact.filename} records no git commit (extra.dsprod.commit):"
+            " cannot find its tests"
         )
     language = artifact.language or "python"
     if language != "python":
         raise InputError(f"{artifact.filename}: no test runner for language '{language}'")
     run_dir = Path(tempfile.mkdtemp(prefix=f"test-{artifact.name}-", dir=session.work_dir))
     prefix = run_dir / "env"
-    requirements = [artifact.spec, *BASE_REQUIREMENTS, *_recorded_test_requirements(artifact)]
+    extra = [r for r in artifact.test_requirements if r.split()[0] not in BASE_REQUIREMENTS]
+    requirements = [artifact.spec, *BASE_REQUIREMENTS, *extra]
     started = time.monotonic()
     installed = create_env(prefix, session.channels(), requirements, session.report)
     timings["env"] = time.monotonic() - started
@@ -227,7 +231,7 @@ def test(session: Session, package: StoredPackage) -> TestOutcome:
     )
     session.report(f"running {tests.name}/ of commit {commit[:12]} against the installed package")
     started = time.monotonic()
-    run = run_python_tests(prefix, tests, run_dir / "junit.xml")
+    run = run_python_tests(prefix, tests, run_dir / "junit.xml", artifact.test_args)
     timings["tests"] = time.monotonic() - started
     report = {
         "package": artifact.filename,
@@ -288,12 +292,6 @@ def _stored(store: Store, channel: str, artifact: Artifact) -> StoredPackage:
                 raise StoreRefused(f"{artifact.filename}: the channel index lists other bytes")
             return package
     raise StoreRefused(f"{artifact.filename} was published but is missing from '{channel}'s index")
-
-
-def _recorded_test_requirements(artifact: Artifact) -> list[str]:
-    extra = (artifact.about.get("extra") or {}).get("dsprod") or {}
-    requirements = extra.get("test_requirements") or []
-    return [r for r in requirements if isinstance(r, str) and r.split()[0] != "pytest"]
 
 
 def _git_toplevel(folder: Path) -> str | None:

@@ -12,6 +12,7 @@ import getpass
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -66,11 +67,18 @@ def decide(target_level: str, version: str, report: dict[str, Any] | None, force
         broken.append(f"its tests failed ({report.get('summary', 'see the report')})")
     if target_level == "stable" and not is_final_conda_version(version):
         broken.append(f"version {version} is not a final release (pre- or dev-release)")
-    return Decision(allowed=force or not broken, broken_rules=tuple(broken), forced=force and bool(broken))
+    return Decision(
+        allowed=force or not broken, broken_rules=tuple(broken), forced=force and bool(broken)
+    )
 
 
 def promote(
-    store: Store, settings: Settings, package: StoredPackage, target_level: str, *, force: bool = False
+    store: Store,
+    settings: Settings,
+    package: StoredPackage,
+    target_level: str,
+    *,
+    force: bool = False,
 ) -> list[Promotion]:
     """Copy ``package`` from unstable up to ``target_level`` through every level between."""
     report = store.load_report(package.sha256)
@@ -80,7 +88,7 @@ def promote(
         raise StoreRefused(f"{package.filename} may not enter {target_level}: {reasons}")
     steps: list[Promotion] = []
     levels = MATURITY_LEVELS[: MATURITY_LEVELS.index(target_level) + 1]
-    for source_level, level in zip(levels, levels[1:], strict=False):
+    for source_level, level in pairwise(levels):
         source = _package_in(store, settings.channel(source_level), package)
         copied = store.copy(source, settings.channel(level))
         steps.append(Promotion(package, source_level, level, copied, decision.forced))

@@ -20,7 +20,7 @@ class BuildRequest:
     channels: tuple[str, ...]
     """Channels to resolve build and host dependencies from, highest priority first."""
     environment: Mapping[str, str]
-    """Variables the recipe reads with ``env.get`` (versions, commit: see recipe.model.BUILD_ENV)."""
+    """Variables the recipe reads with ``env.get`` (versions, commit: recipe.model.BUILD_ENV)."""
     log_path: Path
     """Where the full build log is written."""
     run_recipe_tests: bool = True

@@ -46,7 +46,9 @@ class RattlerBuilder:
                     )
             except rattler_build.RattlerBuildError as error:
                 log.flush()
-                raise BuildFailed(_failure_message(error, request.log_path, callback.tail)) from None
+                raise BuildFailed(
+                    _failure_message(error, request.log_path, callback.tail)
+                ) from None
         packages = [Path(path) for result in results for path in result.packages]
         for package in packages:
             package.chmod(0o644)  # rattler-build writes 0600; channels are shared
@@ -100,7 +102,10 @@ def _build_environment(variables: Mapping[str, str]) -> Iterator[None]:
 
 def _failure_message(error: Exception, log_path: Path, tail: list[str]) -> str:
     shown = "\n".join(f"    {line}" for line in tail if line.strip())
-    return f"build failed: {_first_line(error)}\n  last lines of the log:\n{shown}\n  full log: {log_path}"
+    return (
+        f"build failed: {_first_line(error)}\n  last lines of the log:\n{shown}"
+        f"\n  full log: {log_path}"
+    )
 
 
 def _first_line(error: Exception) -> str:

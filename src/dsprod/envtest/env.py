@@ -13,7 +13,9 @@ from dsprod.build.base import Report
 from dsprod.errors import EnvironmentFailed, InputError
 
 
-def create_env(prefix: Path, channels: Sequence[str], specs: Sequence[str], report: Report) -> list[str]:
+def create_env(
+    prefix: Path, channels: Sequence[str], specs: Sequence[str], report: Report
+) -> list[str]:
     """Solve ``specs`` from ``channels`` (strict priority) and install them into a new ``prefix``.
 
     Returns the installed packages as ``name version build`` lines.
@@ -35,7 +37,9 @@ def create_env(prefix: Path, channels: Sequence[str], specs: Sequence[str], repo
         )
     except Exception as error:  # solver errors carry the explanation in their text
         detail = " ".join(str(error).split())
-        raise EnvironmentFailed(f"cannot make a clean env for {', '.join(specs)}: {detail}") from None
+        raise EnvironmentFailed(
+            f"cannot make a clean env for {', '.join(specs)}: {detail}"
+        ) from None
     report(f"installing {len(records)} packages into {prefix}")
     try:
         asyncio.run(rattler.install(records, target_prefix=prefix, show_progress=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from dsprod.envtest.result import TestRun, junit_counts, tail
@@ -13,7 +14,9 @@ from dsprod.envtest.result import TestRun, junit_counts, tail
 BASE_REQUIREMENTS = ("pytest",)
 
 
-def run_python_tests(prefix: Path, tests: Path, junit_xml: Path) -> TestRun:
+def run_python_tests(
+    prefix: Path, tests: Path, junit_xml: Path, extra_args: Sequence[str] = ()
+) -> TestRun:
     """Run pytest from the env on the exported tests folder.
 
     The working folder holds only the exported tests and runner config, and
@@ -42,6 +45,7 @@ def run_python_tests(prefix: Path, tests: Path, junit_xml: Path) -> TestRun:
         "-p",
         "no:cacheprovider",
         "-q",
+        *extra_args,
     ]
     started = time.monotonic()
     completed = subprocess.run(

@@ -48,14 +48,18 @@ class LoadedProject:
         """The recipe as ``dsprod recipe`` would write it."""
         from dsprod.recipe.v1 import render_v1
 
-        return render_v1(self.recipe(_relative_source(self.maintained_recipe.parent, self.info.root)))
+        return render_v1(
+            self.recipe(_relative_source(self.maintained_recipe.parent, self.info.root))
+        )
 
     def write_recipe(self, *, regenerate: bool) -> Path:
         """Write the recipe into the repository (never over a maintained one unless asked)."""
         from dsprod.recipe.v1 import write_recipe
 
         path = self.maintained_recipe
-        write_recipe(self.recipe(_relative_source(path.parent, self.info.root)), path, regenerate=regenerate)
+        write_recipe(
+            self.recipe(_relative_source(path.parent, self.info.root)), path, regenerate=regenerate
+        )
         return path
 
     def recipe_path(self, scratch: Path) -> tuple[Path, bool]:
@@ -116,7 +120,9 @@ def _git_root(root: Path) -> Path:
         ["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True
     )
     if result.returncode != 0:
-        raise InputError(f"{root}: not inside a git repository (dsprod versions come from git tags)")
+        raise InputError(
+            f"{root}: not inside a git repository (dsprod versions come from git tags)"
+        )
     return Path(result.stdout.strip()).resolve()
 
 
@@ -124,7 +130,9 @@ def _repository(git_root: Path) -> str:
     result = subprocess.run(
         ["git", "-C", str(git_root), "remote", "get-url", "origin"], capture_output=True, text=True
     )
-    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else str(git_root)
+    return (
+        result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else str(git_root)
+    )
 
 
 def _relative_source(recipe_dir: Path, project_root: Path) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rattler import Platform
+from rattler import Subdir
 from rattler.index import index_fs
 
 from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, sha256_of
@@ -151,7 +151,7 @@ class LocalStore:
 
         Solvers read both; a channel without them is not a channel to them.
         """
-        for subdir in (NOARCH, str(Platform.current())):
+        for subdir in (NOARCH, str(Subdir.current())):
             if not (self.channel_dir(channel) / subdir / "repodata.json").is_file():
                 self._reindex(channel, subdir)
 
@@ -201,7 +201,7 @@ class LocalStore:
             asyncio.run(
                 index_fs(
                     staging_root,
-                    target_platform=Platform(subdir),
+                    target_platform=Subdir(subdir),
                     write_zst=False,
                     write_shards=False,
                 )

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs what the tests need, then runs pytest.
+# Extra arguments go to pytest (e.g. `bash .ci/test.sh -m "not e2e"` for the fast unit tests).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# R and testthat from Debian: the R tests and the bootstrap channel's r-base need them.
+if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(testthat)' >/dev/null 2>&1; then
+  as_root apt-get update -qq || exit 1
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq r-base-core r-cran-testthat >/dev/null || exit 1
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test]' || exit 1
+# The dependency channel every build and test env resolves from (cached per user).
+python3 -m dsprod bootstrap || exit 1
+
+python3 -m pytest "$@"
+status=$?
+if [ "$status" -eq 5 ]; then
+  echo "error: pytest collected no tests" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# dsprod end to end on the embedded local store: dev build -> release candidate -> final release.
+#
+# It installs dsprod, makes the dependency channel from this host (`dsprod bootstrap`),
+# copies examples/python-hello into a fresh git repository (DSPROD_DEMO_DIR, default
+# a new temporary folder), gives it a history with tags, and runs `dsprod run` at
+# each step, then prints which version sits in which channel.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+demo=${DSPROD_DEMO_DIR:-$(mktemp -d -t dsprod-demo-XXXXXX)}
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+git_() { git -C "$demo" -c user.name=demo -c user.email=demo@example.org "$@"; }
+
+step "installing dsprod"
+python3 -m pip install --quiet --disable-pip-version-check -e "$here"
+
+step "making the dependency channel from this host (cached after the first time)"
+dsprod bootstrap
+
+step "a project with a git history, in $demo"
+mkdir -p "$demo"
+cp -r "$here/examples/python-hello/." "$demo/"
+git_ init --quiet
+git_ add -A && git_ commit --quiet -m "hello-ds"
+git_ tag 1.2
+echo "# two commits after 1.2" >> "$demo/README.md"
+git_ commit --quiet -am "docs"
+echo "More docs." >> "$demo/README.md"
+git_ commit --quiet -am "more docs"
+
+step "two commits after tag 1.2: a dev build goes to unstable and testing"
+dsprod run --project "$demo"
+
+step "QA tags the commit 1.2.1rc1: a release candidate goes to unstable and testing"
+git_ tag 1.2.1rc1
+dsprod run --project "$demo"
+
+step "QA tags the same commit 1.2.1: the final release goes on to stable"
+git_ tag 1.2.1
+dsprod run --project "$demo"
+
+step "the channels of the store ($demo/.dsprod/store)"
+dsprod status --project "$demo"

@@ -1,0 +1,45 @@
+"""Real tiny conda packages for store and promotion tests, built with rattler-build itself."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rattler import Subdir
+from rattler.index import index_fs
+from rattler_build import Stage0Recipe
+
+RECIPE = """\
+package: {{name: {name}, version: "{version}"}}
+build:
+  noarch: generic
+  string: {build}
+  script:
+    - mkdir -p $PREFIX/share/{name} && echo '{content}' > $PREFIX/share/{name}/data.txt
+about: {{license: MIT, summary: a test package}}
+extra: {{dsprod: {{commit: "{commit}"}}}}
+"""
+
+
+def build_package(
+    workdir: Path,
+    name: str,
+    version: str,
+    build: str = "g0",
+    content: str = "x",
+    commit: str = "0" * 40,
+) -> Path:
+    """Build a noarch package holding one text file; returns the .conda file."""
+    recipe_dir = workdir / f"recipe-{name}-{version}-{build}-{abs(hash(content))}"
+    recipe_dir.mkdir(parents=True)
+    (recipe_dir / "recipe.yaml").write_text(
+        RECIPE.format(name=name, version=version, build=build, content=content, commit=commit)
+    )
+    empty_channel = workdir / "empty-channel"
+    if not (empty_channel / "noarch" / "repodata.json").exists():
+        (empty_channel / "noarch").mkdir(parents=True)
+        asyncio.run(index_fs(empty_channel, target_platform=Subdir("noarch")))
+    results = Stage0Recipe.from_file(recipe_dir / "recipe.yaml").run_build(
+        output_dir=recipe_dir / "out", channels=[str(empty_channel)]
+    )
+    return Path(results[0].packages[0])

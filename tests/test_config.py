@@ -1,0 +1,94 @@
+"""channels.yaml validation and environment overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dsprod.config import load_settings
+from dsprod.errors import InputError
+
+
+def write(folder: Path, text: str) -> Path:
+    path = folder / "channels.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, environ={})
+    assert settings.store.kind == "local"
+    assert settings.store.path == (tmp_path / ".dsprod" / "store").resolve()
+    assert dict(settings.channels) == {
+        "unstable": "unstable",
+        "testing": "testing",
+        "stable": "stable",
+    }
+    assert settings.dependency_channels == ("conda-forge",)
+    assert settings.source is None
+
+
+def test_found_by_walking_up_and_paths_relative_to_the_file(tmp_path: Path) -> None:
+    write(tmp_path, "store: {kind: local, path: shared/store}\nchannels: {stable: release}\n")
+    project = tmp_path / "a" / "b"
+    project.mkdir(parents=True)
+    settings = load_settings(project, environ={})
+    assert settings.store.path == (tmp_path / "shared" / "store").resolve()
+    assert settings.channel("stable") == "release"
+    assert settings.channel("testing") == "testing"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("stores: {}\n", "unknown key 'stores'"),
+        ("store: {kind: ftp}\n", "'store.kind' must be one of: local"),
+        ("store: {path: 3}\n", "'store.path' must be a path, got int"),
+        ("store: {kind: local, colour: red}\n", "unknown key 'store.colour'"),
+        ("channels: {beta: x}\n", "unknown key 'channels.beta'"),
+        ("channels: {stable: 'has space'}\n", "'channels.stable' must be a channel name"),
+        ("channels: {stable: testing}\n", "must have distinct names"),
+        ("dependency_channels: conda-forge\n", "'dependency_channels' must be a non-empty list"),
+        ("dependency_channels: []\n", "'dependency_channels' must be a non-empty list"),
+        ("- a\n- b\n", "expected a mapping at the top level, got list"),
+        ("store: [unclosed\n", "not valid YAML (line"),
+    ],
+)
+def test_invalid_files_give_one_line_naming_file_and_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as caught:
+        load_settings(tmp_path, environ={})
+    text = str(caught.value)
+    assert message in text
+    assert str(path) in text
+    assert "\n" not in text
+
+
+def test_environment_overrides_win(tmp_path: Path) -> None:
+    write(tmp_path, "dependency_channels: [conda-forge]\nchannels: {unstable: dev}\n")
+    settings = load_settings(
+        tmp_path,
+        environ={
+            "DSPROD_STORE": str(tmp_path / "elsewhere"),
+            "DSPROD_DEPENDENCY_CHANNELS": "bootstrap, ./local-channel",
+            "DSPROD_CHANNEL_UNSTABLE": "nightly",
+        },
+    )
+    assert settings.store.path == (tmp_path / "elsewhere").resolve()
+    assert settings.dependency_channels == ("bootstrap", "./local-channel")
+    assert settings.channel("unstable") == "nightly"
+
+
+def test_bad_environment_values_are_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="DSPROD_STORE_KIND"):
+        load_settings(tmp_path, environ={"DSPROD_STORE_KIND": "s4"})
+    with pytest.raises(InputError, match="DSPROD_CHANNEL_"):
+        load_settings(tmp_path, environ={"DSPROD_CHANNEL_STABLE": "testing"})
+
+
+def test_explicit_config_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such configuration file"):
+        load_settings(tmp_path, tmp_path / "nope.yaml", environ={})

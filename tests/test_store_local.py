@@ -1,0 +1,103 @@
+"""The local store with real package files: no overwrite, atomic index, byte-for-byte copies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dsprod.artifact import read_artifact, sha256_of
+from dsprod.errors import StoreRefused
+from dsprod.store.local import LocalStore
+from tests.packages import build_package
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    return LocalStore(tmp_path / "store")
+
+
+def test_publish_indexes_the_package(tmp_path: Path, store: LocalStore) -> None:
+    artifact = read_artifact(build_package(tmp_path, "alpha", "1.0"))
+    assert store.publish(artifact, "unstable") is True
+    [listed] = store.packages("unstable")
+    assert (listed.name, listed.version, listed.build) == ("alpha", "1.0", "g0")
+    assert listed.sha256 == artifact.sha256
+    assert (
+        store.channel_dir("unstable") / "noarch" / artifact.filename
+    ).stat().st_mode & 0o777 == 0o644
+
+
+def test_same_bytes_again_is_a_no_op(tmp_path: Path, store: LocalStore) -> None:
+    artifact = read_artifact(build_package(tmp_path, "alpha", "1.0"))
+    store.publish(artifact, "unstable")
+    assert store.publish(artifact, "unstable") is False
+    assert len(store.packages("unstable")) == 1
+
+
+def test_other_bytes_under_the_same_name_are_refused(tmp_path: Path, store: LocalStore) -> None:
+    first = read_artifact(build_package(tmp_path, "alpha", "1.0", content="one"))
+    second = read_artifact(build_package(tmp_path, "alpha", "1.0", content="two"))
+    assert first.filename == second.filename and first.sha256 != second.sha256
+    store.publish(first, "unstable")
+    with pytest.raises(StoreRefused, match="refusing to overwrite"):
+        store.publish(second, "unstable")
+    kept = store.channel_dir("unstable") / "noarch" / first.filename
+    assert sha256_of(kept) == first.sha256
+
+
+def test_copy_is_byte_for_byte(tmp_path: Path, store: LocalStore) -> None:
+    artifact = read_artifact(build_package(tmp_path, "alpha", "1.0"))
+    store.publish(artifact, "unstable")
+    [package] = store.packages("unstable")
+    assert store.copy(package, "testing") is True
+    [copied] = store.packages("testing")
+    assert copied.sha256 == package.sha256
+    assert (store.fetch(copied)).read_bytes() == artifact.path.read_bytes()
+
+
+def test_copy_refuses_a_damaged_source(tmp_path: Path, store: LocalStore) -> None:
+    artifact = read_artifact(build_package(tmp_path, "alpha", "1.0"))
+    store.publish(artifact, "unstable")
+    [package] = store.packages("unstable")
+    store.fetch(package).write_bytes(b"damaged")
+    with pytest.raises(StoreRefused, match="sha256 differs"):
+        store.copy(package, "testing")
+    assert store.packages("testing") == []
+
+
+def test_an_unindexed_file_from_an_interrupted_publish_is_picked_up(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    first = read_artifact(build_package(tmp_path, "alpha", "1.0"))
+    orphan = read_artifact(build_package(tmp_path, "beta", "2.0"))
+    store.publish(first, "unstable")
+    # A publish killed after placing its file but before the index swap:
+    (store.channel_dir("unstable") / "noarch" / orphan.filename).write_bytes(
+        orphan.path.read_bytes()
+    )
+    repodata = json.loads((store.channel_dir("unstable") / "noarch" / "repodata.json").read_text())
+    assert orphan.filename not in repodata["packages.conda"]  # the channel is still valid
+    store.publish(read_artifact(build_package(tmp_path, "gamma", "3.0")), "unstable")
+    assert {p.name for p in store.packages("unstable")} == {"alpha", "beta", "gamma"}
+
+
+def test_empty_channels_are_valid(store: LocalStore) -> None:
+    url = store.channel_url("stable")
+    assert url.startswith("file://")
+    assert (store.channel_dir("stable") / "noarch" / "repodata.json").is_file()
+    assert store.packages("stable") == []
+
+
+def test_reports_and_log_round_trip(store: LocalStore, tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text("<testsuite tests='1'/>")
+    path = store.save_report("ab" * 32, {"passed": True}, junit)
+    kept = store.load_report("ab" * 32)
+    assert kept is not None and kept["passed"] is True
+    assert kept["report_path"] == str(path)
+    assert Path(kept["junit_xml"]).read_text() == "<testsuite tests='1'/>"
+    store.append_log({"n": 1})
+    store.append_log({"n": 2})
+    assert [entry["n"] for entry in store.read_log()] == [1, 2]
