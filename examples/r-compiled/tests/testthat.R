@@ -1,0 +1,4 @@
+library(testthat)
+library(dscomp)
+
+test_check("dscomp")

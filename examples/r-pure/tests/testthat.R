@@ -1,0 +1,4 @@
+library(testthat)
+library(dspure)
+
+test_check("dspure")
