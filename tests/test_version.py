@@ -247,12 +247,13 @@ def test_hatch_vcs_without_raw_options_uses_setuptools_scm_defaults(repo: Path) 
     assert git_version(repo, options_from(toml, repo)).pep440 == "1.3.dev1"
 
 
-def test_hatch_vcs_tag_pattern_is_the_tag_regex(repo: Path) -> None:
+def test_hatch_vcs_tag_pattern_wins_over_raw_options_tag_regex(repo: Path) -> None:
     git(repo, "tag", "rel/1.4")
     toml = """
 [tool.hatch.version]
 source = "vcs"
 tag-pattern = '^rel/(?P<version>[0-9.]+)$'
+raw-options = { tag_regex = '^other/(?P<version>[0-9.]+)$' }
 """
 
     assert git_version(repo, options_from(toml, repo)).pep440 == "1.4"

@@ -93,11 +93,8 @@ def scm_options_from_pyproject(data: Mapping[str, Any], path: Path) -> ScmOption
     if setuptools_scm is not None:
         table = _table(setuptools_scm, path, "tool.setuptools_scm")
         tag_table = _table(table.get("tag"), path, "tool.setuptools_scm.tag")
-        regex_key = (
-            "tool.setuptools_scm.tag.regex"
-            if "regex" in tag_table
-            else ("tool.setuptools_scm.tag_regex")
-        )
+        # vcs-versioning's [tag] regex is the new spelling of the top-level tag_regex.
+        regex_key = "tool.setuptools_scm." + ("tag.regex" if "regex" in tag_table else "tag_regex")
         return _project_options(
             table,
             path,
@@ -109,10 +106,11 @@ def scm_options_from_pyproject(data: Mapping[str, Any], path: Path) -> ScmOption
     )
     if hatch_version.get("source") == "vcs":
         raw = _table(hatch_version.get("raw-options"), path, "tool.hatch.version.raw-options")
-        if "tag_regex" in raw:
-            tag_regex = ("tool.hatch.version.raw-options.tag_regex", raw["tag_regex"])
+        # hatch-vcs lets a non-empty tag-pattern replace raw-options' tag_regex.
+        if hatch_version.get("tag-pattern"):
+            tag_regex = ("tool.hatch.version.tag-pattern", hatch_version["tag-pattern"])
         else:
-            tag_regex = ("tool.hatch.version.tag-pattern", hatch_version.get("tag-pattern"))
+            tag_regex = ("tool.hatch.version.raw-options.tag_regex", raw.get("tag_regex"))
         return _project_options(
             raw, path, key_prefix="tool.hatch.version.raw-options", tag_regex=tag_regex
         )
