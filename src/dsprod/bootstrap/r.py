@@ -1,0 +1,378 @@
+"""Repackage the host's R (Debian's ``r-base-core``) and testthat's stack for the bootstrap channel.
+
+conda-forge is unreachable, so the only R that build and test environments can
+get is the one installed on this host. ``r-base`` is the host's ``R_HOME``
+(without its site library) plus the share/include/doc folders Debian keeps
+elsewhere, all under ``$PREFIX/lib/R``; its launcher scripts are rewritten to
+point there (rattler-build records ``$PREFIX`` in text files and relocates it
+on install), and ``R_LIBS_SITE`` no longer reaches the host's libraries, so an
+environment's R sees only the environment. The installed ``r-cran-*``
+packages that testthat needs become one ``r-<name>`` package each, built in
+dependency order so each build finds its dependencies already in
+``output_dir``. It links the host's system libraries (BLAS, ICU, readline ...),
+so the packages are only good for hosts like this one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+from dsprod.bootstrap.recipe_build import build_recipe
+from dsprod.errors import BuildFailed
+from dsprod.project.r import (
+    R_BUILTIN_PACKAGES,
+    conda_requirements,
+    parse_dependencies,
+    r_conda_name,
+    r_version_to_pep440,
+    read_description,
+)
+from dsprod.recipe.licenses_r import r_license_to_spdx
+
+BUILD_STRING = "dsprod_0"
+R_BASE_LICENSE = "GPL-2.0-or-later"
+"""R is ``GPL-2 | GPL-3`` (its COPYING), which SPDX writes as GPL-2.0-or-later."""
+
+TESTTHAT_ROOTS = ("testthat",)
+"""The R packages bootstrap offers; their recursive Depends/Imports come along."""
+
+PREFIX_PLACEHOLDER = "@DSPROD_PREFIX@"
+"""Written into launcher files; the build script replaces it with ``$PREFIX``."""
+
+_R_HOME_IN_PREFIX = f"{PREFIX_PLACEHOLDER}/lib/R"
+
+# R_HOME plus the three folders Debian moves out of it (R_SHARE_DIR ...).
+_R_LOCATIONS = 'cat(R.home(), R.home("share"), R.home("include"), R.home("doc"), sep = "\\n")'
+
+_R_BASE_SCRIPT = r"""set -euo pipefail
+dest="$PREFIX/lib/R"
+mkdir -p "$dest" "$PREFIX/bin"
+# -h: Debian's etc/ is symlinks into /etc/R; the site library holds the
+# r-cran-* packages, which become packages of their own.
+tar -C "$DSPROD_R_HOME" -chf - --exclude=./site-library . | tar -xf - -C "$dest"
+for part in share include doc; do
+  source_dir="DSPROD_R_${part^^}_DIR"
+  if [ ! -e "$dest/$part" ]; then
+    mkdir -p "$dest/$part"
+    tar -C "${!source_dir}" -chf - . | tar -xf - -C "$dest/$part"
+  fi
+done
+# The compiled Rscript has the host's R_HOME built in; a wrapper sets RHOME.
+# (Not into bin/exec: R takes every file there for a sub-architecture.)
+mkdir -p "$dest/libexec"
+mv "$dest/bin/Rscript" "$dest/libexec/Rscript"
+cp -r "$RECIPE_DIR/overlay/." "$PREFIX/"
+grep -rl --null -F "$DSPROD_PREFIX_PLACEHOLDER" "$RECIPE_DIR/overlay" \
+  | sed -z "s|^$RECIPE_DIR/overlay/||" \
+  | (cd "$PREFIX" && xargs -0 -r sed -i "s|$DSPROD_PREFIX_PLACEHOLDER|$PREFIX|g")
+chmod 755 "$PREFIX/bin/R" "$PREFIX/bin/Rscript" "$dest/bin/R" "$dest/bin/Rscript"
+"""
+
+_R_PACKAGE_SCRIPT = r"""set -euo pipefail
+mkdir -p "$PREFIX/lib/R/library"
+cp -rL "$DSPROD_R_PACKAGE_DIR" "$PREFIX/lib/R/library/"
+"""
+
+
+@dataclass(frozen=True)
+class RInstallation:
+    """Where the host's R lives: R_HOME and the folders R_SHARE_DIR etc. point to."""
+
+    home: Path
+    share: Path
+    include: Path
+    doc: Path
+    version: str
+    """R's own version, e.g. ``4.2.2``."""
+
+    @property
+    def minor_series(self) -> str:
+        """``4.2``: packages with compiled code are built for one R minor series."""
+        return ".".join(self.version.split(".")[:2])
+
+
+@dataclass(frozen=True)
+class InstalledRPackage:
+    """One add-on package installed on the host, as bootstrap repackages it."""
+
+    name: str
+    folder: Path
+    description: dict[str, str]
+    dependencies: tuple[str, ...]
+    """Names of the add-on packages (not R's own) it Depends on or Imports."""
+
+    @property
+    def compiled(self) -> bool:
+        """True when it ships shared libraries (or programs) built for this platform."""
+        return (self.folder / "libs").is_dir() or (self.folder / "bin").is_dir()
+
+
+def find_r_installation(r_executable: str) -> RInstallation:
+    """Ask the host's R where it lives (Debian splits R_HOME across /usr/lib and /usr/share)."""
+    result = subprocess.run(
+        [r_executable, "--no-echo", "--vanilla", "-e", _R_LOCATIONS],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    locations = result.stdout.split()
+    if result.returncode != 0 or len(locations) != 4:
+        raise BuildFailed(f"{r_executable} could not report its R_HOME: {result.stderr.strip()}")
+    home, share, include, doc = (Path(location) for location in locations)
+    version = read_description(home / "library" / "base" / "DESCRIPTION").get("Version", "")
+    return RInstallation(home, share, include, doc, r_version_to_pep440(version))
+
+
+def relocated_r_launcher(script: str, installation: RInstallation) -> str:
+    """Debian's ``bin/R`` with R_HOME & friends under ``$PREFIX/lib/R``.
+
+    Debian's launcher also switches back to ``/usr/lib*/R`` whenever that
+    exists (its lib64 detection block), which would run the host's R instead
+    of the environment's; that block is removed. Any leftover mention of the
+    host's folders means the launcher changed shape, and is an error rather
+    than a package that silently runs the wrong R.
+    """
+    script = re.sub(
+        r'^if test "\$\{R_HOME_DIR\}" = .*?^fi\n', "", script, count=1, flags=re.M | re.S
+    )
+    for variable, value in (
+        ("R_HOME_DIR", _R_HOME_IN_PREFIX),
+        ("R_SHARE_DIR", f"{_R_HOME_IN_PREFIX}/share"),
+        ("R_INCLUDE_DIR", f"{_R_HOME_IN_PREFIX}/include"),
+        ("R_DOC_DIR", f"{_R_HOME_IN_PREFIX}/doc"),
+    ):
+        script, found = re.subn(rf"^{variable}=.*$", f'{variable}="{value}"', script, flags=re.M)
+        if found != 1:
+            raise BuildFailed(f"{installation.home}/bin/R: expected one {variable}= line")
+    leftovers = [
+        str(folder)
+        for folder in (
+            installation.home,
+            installation.share,
+            installation.include,
+            installation.doc,
+        )
+        if str(folder) in script
+    ]
+    if leftovers:
+        raise BuildFailed(f"{installation.home}/bin/R still names {', '.join(leftovers)}")
+    return script
+
+
+def environment_only_renviron(text: str) -> str:
+    """An Renviron whose ``R_LIBS_SITE`` stays in the environment (``%S`` = R_HOME/site-library).
+
+    Debian's adds ``/usr/local/lib/R/site-library`` and ``/usr/lib/R/library``,
+    through which a clean environment would see the host's packages.
+    """
+    return re.sub(
+        r"^R_LIBS_SITE=.*$",
+        "R_LIBS_SITE=${R_LIBS_SITE:-'%S'}  # dsprod: only this environment",
+        text,
+        flags=re.M,
+    )
+
+
+def _wrapper(executable: str, *, set_rhome: bool) -> str:
+    rhome = f'RHOME="{_R_HOME_IN_PREFIX}"\nexport RHOME\n' if set_rhome else ""
+    return f'#!/bin/sh\n{rhome}exec "{executable}" "$@"\n'
+
+
+def write_r_base_overlay(overlay: Path, installation: RInstallation) -> None:
+    """The files of ``r-base`` that differ from the host's, laid out as in ``$PREFIX``."""
+    etc = installation.home / "etc"
+    files = {
+        "lib/R/bin/R": relocated_r_launcher(
+            (installation.home / "bin" / "R").read_text(), installation
+        ),
+        "lib/R/bin/Rscript": _wrapper(f"{_R_HOME_IN_PREFIX}/libexec/Rscript", set_rhome=True),
+        "lib/R/etc/Renviron": environment_only_renviron((etc / "Renviron").read_text()),
+        "lib/R/etc/Renviron.site": environment_only_renviron((etc / "Renviron.site").read_text()),
+        "bin/R": _wrapper(f"{_R_HOME_IN_PREFIX}/bin/R", set_rhome=False),
+        "bin/Rscript": _wrapper(f"{_R_HOME_IN_PREFIX}/bin/Rscript", set_rhome=False),
+    }
+    for relative, text in files.items():
+        target = overlay / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+def r_base_recipe(installation: RInstallation) -> str:
+    """The v1 recipe (JSON is YAML) that repackages the host's R as ``r-base``."""
+    series = installation.minor_series
+    major, minor = (int(part) for part in series.split("."))
+    recipe = {
+        "package": {"name": "r-base", "version": installation.version},
+        "build": {
+            "number": 0,
+            "string": BUILD_STRING,
+            "script": {
+                "content": _R_BASE_SCRIPT,
+                "env": {
+                    "DSPROD_R_HOME": str(installation.home),
+                    "DSPROD_R_SHARE_DIR": str(installation.share),
+                    "DSPROD_R_INCLUDE_DIR": str(installation.include),
+                    "DSPROD_R_DOC_DIR": str(installation.doc),
+                    "DSPROD_PREFIX_PLACEHOLDER": PREFIX_PLACEHOLDER,
+                },
+            },
+        },
+        "requirements": {
+            # Packages built against this R load its ABI: pin them to the minor series.
+            "run_exports": {"weak": [f"r-base >={series},<{major}.{minor + 1}"]},
+        },
+        "about": {
+            "summary": f"R {installation.version} repackaged from {installation.home} by dsprod",
+            "license": R_BASE_LICENSE,
+        },
+    }
+    return json.dumps(recipe, indent=2)
+
+
+def r_package_recipe(
+    package: InstalledRPackage, installation: RInstallation
+) -> tuple[str, str | None]:
+    """The v1 recipe for one installed add-on package, and a warning if its licence has no SPDX."""
+    description = package.description
+    version = r_version_to_pep440(
+        description.get("Version", ""), where=f"{package.folder}: Version"
+    )
+    where = f"{package.folder}/DESCRIPTION"
+    add_ons = parse_dependencies(description.get("Depends", ""), where=f"{where}: Depends")
+    add_ons += parse_dependencies(description.get("Imports", ""), where=f"{where}: Imports")
+    # ``R (>= x)`` becomes r-base; the pin below replaces it.
+    requirements = [spec for spec in conda_requirements(add_ons) if spec.split()[0] != "r-base"]
+    if package.compiled:
+        r_base = f"r-base {installation.minor_series}.*"
+    else:
+        r_base = f"r-base >={_built_series(description) or installation.minor_series}"
+    license_text = description.get("License", "")
+    spdx = r_license_to_spdx(license_text).spdx
+    about: dict[str, str] = {"summary": " ".join(description.get("Title", package.name).split())}
+    if spdx:
+        about["license"] = spdx
+    build: dict[str, object] = {
+        "number": 0,
+        "string": BUILD_STRING,
+        "script": {
+            "content": _R_PACKAGE_SCRIPT,
+            "env": {"DSPROD_R_PACKAGE_DIR": str(package.folder)},
+        },
+    }
+    if not package.compiled:
+        build["noarch"] = "generic"
+    recipe = {
+        "package": {"name": r_conda_name(package.name), "version": version},
+        "build": build,
+        "requirements": {"run": [r_base, *requirements]},
+        "about": about,
+    }
+    warning = (
+        None
+        if spdx
+        else f"{r_conda_name(package.name)}: License {license_text!r} has no SPDX mapping"
+    )
+    return json.dumps(recipe, indent=2), warning
+
+
+def _built_series(description: dict[str, str]) -> str | None:
+    """``4.1`` from ``Built: R 4.1.1; ...``: the oldest R a pure package was installed with."""
+    match = re.match(r"R (\d+)\.(\d+)", description.get("Built", ""))
+    return f"{match[1]}.{match[2]}" if match else None
+
+
+def installed_closure(
+    roots: Iterable[str], site_libraries: Iterable[Path], installation: RInstallation
+) -> list[InstalledRPackage]:
+    """``roots`` and their recursive Depends/Imports, in dependency order (dependencies first).
+
+    Packages in R's own library (``R_HOME/library``) ship with ``r-base`` and
+    end the recursion; anything else must be installed in ``site_libraries``.
+    """
+    libraries = list(site_libraries)
+    shipped = {path.name for path in (installation.home / "library").iterdir()}
+    found: dict[str, InstalledRPackage] = {}
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in found or name in shipped or name in R_BUILTIN_PACKAGES:
+            continue
+        folder = next(
+            (lib / name for lib in libraries if (lib / name / "DESCRIPTION").is_file()), None
+        )
+        if folder is None:
+            searched = ", ".join(str(lib) for lib in libraries)
+            raise BuildFailed(
+                f"R package {name} is not installed in {searched}"
+                f" (apt install r-cran-{name.lower()})"
+            )
+        description = read_description(folder / "DESCRIPTION")
+        dependencies = parse_dependencies(
+            description.get("Depends", ""), where=f"{folder}: Depends"
+        )
+        dependencies += parse_dependencies(
+            description.get("Imports", ""), where=f"{folder}: Imports"
+        )
+        add_ons = tuple(
+            dependency.name
+            for dependency in dependencies
+            if dependency.name != "R"
+            and dependency.name not in shipped
+            and dependency.name not in R_BUILTIN_PACKAGES
+        )
+        found[name] = InstalledRPackage(name, folder, description, add_ons)
+        pending.extend(add_ons)
+    try:
+        order = TopologicalSorter({name: package.dependencies for name, package in found.items()})
+        return [found[name] for name in order.static_order()]
+    except CycleError as error:
+        raise BuildFailed(f"R packages depend on each other in a cycle: {error.args[1]}") from error
+
+
+def build_r_packages(
+    output_dir: Path, *, channels: list[str], report: Callable[[str], None]
+) -> list[Path]:
+    """Build ``r-base`` and testthat's packages from the host's R into ``output_dir``.
+
+    Returns the package files, ``r-base`` first and every package after its
+    dependencies. Without R on the host there is nothing to repackage: the
+    channel simply has no R.
+    """
+    r_executable = shutil.which("R")
+    if r_executable is None:
+        report("R not found: skipping r-base")
+        return []
+    installation = find_r_installation(r_executable)
+    site_libraries = [installation.home / "site-library", Path("/usr/local/lib/R/site-library")]
+    closure = installed_closure(TESTTHAT_ROOTS, site_libraries, installation)
+    packages: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="dsprod-r-recipes-") as recipes:
+        recipe_dir = Path(recipes) / "r-base"
+        write_r_base_overlay(recipe_dir / "overlay", installation)
+        started = time.monotonic()
+        packages += build_recipe(r_base_recipe(installation), recipe_dir, output_dir, channels)
+        report(
+            f"r-base {installation.version}: repackaged from {installation.home} "
+            f"({time.monotonic() - started:.1f} s)"
+        )
+        started = time.monotonic()
+        for package in closure:
+            recipe, warning = r_package_recipe(package, installation)
+            if warning:
+                report(warning)
+            recipe_dir = Path(recipes) / package.name
+            packages += build_recipe(recipe, recipe_dir, output_dir, channels)
+        report(
+            f"{len(closure)} R packages ({', '.join(TESTTHAT_ROOTS)} and dependencies): "
+            f"repackaged ({time.monotonic() - started:.1f} s)"
+        )
+    return packages
