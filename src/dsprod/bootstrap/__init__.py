@@ -1,0 +1,13 @@
+"""A local dependency channel (python, pip, pytest, build backends) made from this host.
+
+See ``channel.py`` for the cache and its layout, ``python.py`` for the
+repackaged interpreter and ``pypi.py`` for the converted wheels.
+"""
+
+from dsprod.bootstrap.channel import (
+    BASE_PYPI_PACKAGES,
+    default_bootstrap_dir,
+    ensure_bootstrap_channel,
+)
+
+__all__ = ["BASE_PYPI_PACKAGES", "default_bootstrap_dir", "ensure_bootstrap_channel"]

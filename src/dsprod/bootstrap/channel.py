@@ -1,0 +1,226 @@
+"""The bootstrap channel: python, pip, pytest and build backends, made from this host.
+
+conda-forge is unreachable, yet every build and test environment needs a
+``python`` and the tools around it. This module assembles a local file channel
+from the running interpreter (``python.py``) and PyPI wheels (``pypi.py``),
+caches it per user, and reuses it while its inputs are unchanged.
+
+Layout of the bootstrap folder::
+
+    <dir>/channel/            the channel (noarch/, linux-64/, manifest)
+    <dir>/wheels/             downloaded wheels, kept across rebuilds
+    <dir>/.lock               serialises concurrent callers (test sessions, CLI)
+
+A rebuild happens in a sibling folder that replaces ``channel/`` only when
+complete; additions remove the manifest first and write it last. Either way an
+interrupted run leaves no manifest behind, and the next call rebuilds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from dsprod.bootstrap.pypi import convert_wheel, download, resolve
+from dsprod.bootstrap.python import build_python_packages
+from dsprod.errors import InputError
+from dsprod.recipe.names import pypi_to_conda
+
+# Bump when the channel's content or layout changes, so cached channels rebuild.
+FORMAT_VERSION = 1
+
+BASE_PYPI_PACKAGES: tuple[str, ...] = (
+    "pip",
+    "setuptools",
+    "wheel",
+    "pytest",
+    "setuptools-scm",
+    "hatchling",
+    "hatch-vcs",
+    "flit-core",
+    "poetry-core",
+    "pdm-backend",
+)
+
+MANIFEST_NAME = "dsprod-bootstrap.json"
+_SUBDIRS = ("noarch", "linux-64")
+
+
+def default_bootstrap_dir() -> Path:
+    """``$DSPROD_BOOTSTRAP_DIR``, else ``<user cache>/dsprod/bootstrap``."""
+    override = os.environ.get("DSPROD_BOOTSTRAP_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("dsprod")) / "bootstrap"
+
+
+def inputs_key() -> dict[str, Any]:
+    """What the channel is made from; a different value means a rebuild."""
+    return {
+        "format": FORMAT_VERSION,
+        "interpreter": sys.base_prefix,
+        "python_version": platform.python_version(),
+        "base_pypi_packages": sorted(BASE_PYPI_PACKAGES),
+    }
+
+
+def ensure_bootstrap_channel(
+    directory: Path | None = None,
+    extra_pypi: Sequence[str] = (),
+    *,
+    report: Callable[[str], None] = lambda _m: None,
+    refresh: bool = False,
+) -> Path:
+    """Make (or reuse) the bootstrap channel and return its folder.
+
+    ``extra_pypi`` requirements (``dsprod bootstrap --pypi``) are added with
+    their dependencies to the channel there is; ``refresh`` rebuilds it all.
+    Raises ``InputError`` for a requirement pip cannot satisfy with wheels.
+    """
+    requested = [_checked_requirement(text) for text in extra_pypi]
+    root = Path(directory) if directory is not None else default_bootstrap_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    channel = root / "channel"
+    with _exclusive_lock(root / ".lock"):
+        manifest = read_manifest(channel)
+        if refresh or manifest is None or manifest["inputs"] != inputs_key():
+            manifest = _build_channel(root, channel, report)
+        elif all(req in manifest["pypi_requests"] for req in requested):
+            report(f"bootstrap channel: up to date at {channel}")
+        missing = [req for req in requested if req not in manifest["pypi_requests"]]
+        if missing:
+            _add_pypi(root, channel, manifest, missing, report)
+    return channel
+
+
+def read_manifest(channel: Path) -> dict[str, Any] | None:
+    """The channel's manifest, or None when the channel is missing or incomplete."""
+    try:
+        return json.loads((channel / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _checked_requirement(text: str) -> str:
+    try:
+        return str(Requirement(text.strip()))
+    except InvalidRequirement as error:
+        raise InputError(f"bootstrap --pypi {text!r}: not a valid requirement ({error})") from None
+
+
+@contextmanager
+def _exclusive_lock(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock so concurrent test sessions never build the same channel twice."""
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_channel(root: Path, channel: Path, report: Callable[[str], None]) -> dict[str, Any]:
+    """Build a whole channel beside ``channel`` and swap it in when complete."""
+    started = time.monotonic()
+    for leftover in [*root.glob("channel.building-*"), *root.glob("channel.old-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)  # from interrupted runs; we hold the lock
+    staging = root / f"channel.building-{os.getpid()}"
+    for subdir in _SUBDIRS:
+        (staging / subdir).mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="work-", dir=root) as work:
+        for package in build_python_packages(Path(work), [str(staging)], report):
+            shutil.move(package, staging / package.parent.name / package.name)
+    manifest: dict[str, Any] = {"inputs": inputs_key(), "pypi_requests": list(BASE_PYPI_PACKAGES)}
+    _convert(_fetch_new_wheels(root, staging, BASE_PYPI_PACKAGES, report), staging, report)
+    _index(staging, report)
+    _write_manifest(staging, manifest)
+    retired = root / f"channel.old-{os.getpid()}"
+    if channel.exists():
+        channel.rename(retired)
+    staging.rename(channel)
+    shutil.rmtree(retired, ignore_errors=True)
+    report(f"bootstrap channel: built at {channel} ({time.monotonic() - started:.1f} s)")
+    return manifest
+
+
+def _add_pypi(
+    root: Path,
+    channel: Path,
+    manifest: dict[str, Any],
+    requirements: Sequence[str],
+    report: Callable[[str], None],
+) -> None:
+    """Add ``requirements`` with their dependencies to a complete channel.
+
+    Resolution comes first: a requirement pip cannot satisfy must leave the
+    channel (and its manifest) as it was.
+    """
+    wheels = _fetch_new_wheels(root, channel, requirements, report)
+    (channel / MANIFEST_NAME).unlink()
+    _convert(wheels, channel, report)
+    _index(channel, report)
+    manifest["pypi_requests"] = [*manifest["pypi_requests"], *requirements]
+    _write_manifest(channel, manifest)
+
+
+def _fetch_new_wheels(
+    root: Path, channel: Path, requirements: Sequence[str], report: Callable[[str], None]
+) -> list[Path]:
+    """Resolve and download ``requirements``, leaving out packages the channel has."""
+    started = time.monotonic()
+    wheel_cache = root / "wheels"
+    wheel_cache.mkdir(exist_ok=True)
+    resolved = [
+        wheel
+        for wheel in resolve(requirements)
+        if not _in_channel(channel, wheel.name, wheel.version)
+    ]
+    wheels = download(resolved, wheel_cache)
+    elapsed = time.monotonic() - started
+    report(f"pypi: {len(wheels)} new wheels for {' '.join(requirements)} ({elapsed:.1f} s)")
+    return wheels
+
+
+def _convert(wheels: Sequence[Path], channel: Path, report: Callable[[str], None]) -> None:
+    started = time.monotonic()
+    for wheel in wheels:
+        convert_wheel(wheel, channel)
+    report(f"pypi: converted {len(wheels)} wheels ({time.monotonic() - started:.1f} s)")
+
+
+def _in_channel(channel: Path, pypi_name: str, version: str) -> bool:
+    name = pypi_to_conda(pypi_name)
+    return any(any((channel / subdir).glob(f"{name}-{version}-*.conda")) for subdir in _SUBDIRS)
+
+
+def _index(channel: Path, report: Callable[[str], None]) -> None:
+    from rattler.index import index_fs
+
+    started = time.monotonic()
+    asyncio.run(index_fs(channel, write_shards=False, force=True))
+    report(f"channel indexed ({time.monotonic() - started:.1f} s)")
+
+
+def _write_manifest(channel: Path, manifest: dict[str, Any]) -> None:
+    packages = sorted(
+        f"{subdir}/{package.name}"
+        for subdir in _SUBDIRS
+        for package in (channel / subdir).glob("*.conda")
+    )
+    content = json.dumps({**manifest, "packages": packages}, indent=2)
+    (channel / MANIFEST_NAME).write_text(content + "\n", encoding="utf-8")

@@ -1,0 +1,220 @@
+"""PyPI wheels -> conda packages for the bootstrap channel.
+
+pip resolves and downloads (it knows this host's indexes and tags); whl2conda
+converts. Two things whl2conda does not do for us are done here:
+
+* Dependencies with environment markers are dropped by whl2conda for pure
+  wheels. We evaluate them for this host (the channel serves only this host's
+  python) and keep the ones that apply: pytest gets ``iniconfig`` and
+  ``pluggy`` but not ``tomli`` on 3.11.
+* Names and build strings: every package and dependency is named with
+  ``pypi_to_conda`` (whl2conda's own rename table could disagree with the names
+  our recipes use), and build strings carry ``dsprod`` so that no package here
+  can be mistaken for conda-forge's.
+
+whl2conda writes an unpacked tree (its ``TREE`` format) that we then patch and
+pack ourselves at zstd level 3: its default level 19 costs about 1 s/MB.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import HeaderParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from packaging.markers import default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+
+from dsprod.errors import InputError
+from dsprod.recipe.names import pypi_to_conda
+
+_COMPRESSION_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class ResolvedWheel:
+    """One wheel pip chose for a fresh environment of this interpreter."""
+
+    name: str
+    version: str
+    filename: str
+
+
+def resolve(requirements: Sequence[str]) -> list[ResolvedWheel]:
+    """The wheels (with all dependencies) pip would install into an empty env of this host.
+
+    Raises ``InputError`` when pip finds no usable wheel for a requirement.
+    """
+    with tempfile.TemporaryDirectory(prefix="dsprod-pip-report-") as tmp:
+        report_path = Path(tmp) / "report.json"
+        _run_pip(
+            [
+                "install",
+                "--dry-run",
+                "--ignore-installed",
+                "--only-binary=:all:",
+                "--quiet",
+                "--report",
+                str(report_path),
+                *requirements,
+            ],
+            requirements,
+        )
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    return [
+        ResolvedWheel(
+            name=item["metadata"]["name"],
+            version=item["metadata"]["version"],
+            filename=unquote(Path(urlsplit(item["download_info"]["url"]).path).name),
+        )
+        for item in report["install"]
+    ]
+
+
+def download(wheels: Sequence[ResolvedWheel], wheel_cache: Path) -> list[Path]:
+    """Paths of ``wheels`` in ``wheel_cache``, downloading the ones not there yet."""
+    missing = [wheel for wheel in wheels if not (wheel_cache / wheel.filename).is_file()]
+    if missing:
+        wanted = [f"{wheel.name}=={wheel.version}" for wheel in missing]
+        _run_pip(
+            [
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--quiet",
+                "--dest",
+                str(wheel_cache),
+                *wanted,
+            ],
+            wanted,
+        )
+    return [wheel_cache / wheel.filename for wheel in wheels]
+
+
+def _run_pip(arguments: list[str], requirements: Sequence[str]) -> None:
+    """Run this interpreter's pip; a failure becomes one line naming the requirements."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            *arguments,
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
+        reason = errors[0].removeprefix("ERROR:").strip() if errors else result.stderr.strip()
+        raise InputError(
+            f"bootstrap --pypi {' '.join(requirements)}: no usable wheel on PyPI ({reason})"
+        )
+
+
+def host_dependencies(wheel: Path) -> list[str]:
+    """The wheel's marker-carrying dependencies that apply on this host, as ``name spec``.
+
+    Dependencies without markers are left to whl2conda; ``extra == ...``
+    dependencies are optional and never apply.
+    """
+    environment: dict[str, str] = {**default_environment(), "extra": ""}
+    applying: list[str] = []
+    for line in _wheel_metadata(wheel).get_all("Requires-Dist") or []:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if requirement.marker is None or "extra" in str(requirement.marker):
+            continue
+        if requirement.marker.evaluate(environment):
+            applying.append(f"{requirement.name} {requirement.specifier}".strip())
+    return applying
+
+
+def _wheel_metadata(wheel: Path) -> Message:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata_name = next(
+            name
+            for name in archive.namelist()
+            if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
+        )
+        text = archive.read(metadata_name).decode("utf-8", errors="replace")
+    return HeaderParser().parsestr(text)
+
+
+def dsprod_build_string(whl2conda_build: str) -> str:
+    """whl2conda's build string with ``dsprod`` before the build number.
+
+    ``py_0`` -> ``py_dsprod_0``, ``py311_0`` -> ``py311_dsprod_0``.
+    """
+    head, _, number = whl2conda_build.rpartition("_")
+    return f"{head}_dsprod_{number}" if head and number.isdigit() else f"{whl2conda_build}_dsprod"
+
+
+def conda_dependency(dependency: str) -> str:
+    """``name spec`` with the name mapped through ``pypi_to_conda`` (``python*`` names kept)."""
+    name, _, spec = dependency.partition(" ")
+    if name in {"python", "python_abi"} or name.startswith("__"):
+        return dependency
+    return f"{pypi_to_conda(name)} {spec}".strip()
+
+
+def _silent_logger() -> logging.Logger:
+    """A logger for whl2conda's warnings, which are about what this module fixes up."""
+    logger = logging.getLogger("dsprod.bootstrap.whl2conda")
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
+def convert_wheel(wheel: Path, channel_dir: Path) -> Path:
+    """Convert ``wheel`` into ``channel_dir/<subdir>/`` and return the ``.conda`` file.
+
+    Pure wheels become ``noarch: python`` packages; binary wheels for this
+    platform become ``linux-64`` packages pinned to this interpreter's
+    ``python``/``python_abi``, as whl2conda derives them from the wheel tags.
+    """
+    from conda_package_handling.api import create as create_conda_package
+    from whl2conda.api.converter import CondaPackageFormat, Wheel2CondaConverter
+
+    with tempfile.TemporaryDirectory(prefix="dsprod-whl2conda-") as tmp:
+        converter = Wheel2CondaConverter(wheel, Path(tmp))
+        converter.logger = _silent_logger()
+        converter.out_format = CondaPackageFormat.TREE
+        converter.std_renames = {}  # names are ours: pypi_to_conda, below
+        converter.extra_dependencies = [
+            f"{name} {converter.translate_version_spec(spec.strip())}".strip()
+            for name, _, spec in (dep.partition(" ") for dep in host_dependencies(wheel))
+        ]
+        tree = converter.convert()
+        index_path = tree / "info" / "index.json"
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+        index["name"] = pypi_to_conda(index["name"])
+        index["build"] = dsprod_build_string(index["build"])
+        index["depends"] = list(dict.fromkeys(conda_dependency(d) for d in index["depends"]))
+        index_path.write_text(json.dumps(index, indent=2), encoding="utf-8")
+        out_dir = channel_dir / index["subdir"]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        filename = f"{index['name']}-{index['version']}-{index['build']}.conda"
+        (out_dir / filename).unlink(missing_ok=True)
+        create_conda_package(
+            str(tree), None, filename, str(out_dir), compression_level=_COMPRESSION_LEVEL
+        )
+    package = out_dir / filename
+    package.chmod(0o644)
+    return package

@@ -1,0 +1,152 @@
+"""The bootstrap channel: built from this host, usable for real envs, cached."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dsprod.bootstrap import BASE_PYPI_PACKAGES, ensure_bootstrap_channel
+from dsprod.bootstrap.channel import MANIFEST_NAME
+from dsprod.bootstrap.pypi import conda_dependency, dsprod_build_string, host_dependencies
+from dsprod.errors import InputError
+
+
+def test_build_strings_get_dsprod_before_the_build_number() -> None:
+    assert dsprod_build_string("py_0") == "py_dsprod_0"
+    assert dsprod_build_string("py311_abi3_2") == "py311_abi3_dsprod_2"
+
+
+def test_dependencies_are_named_like_conda_packages() -> None:
+    assert conda_dependency("torch >=2") == "pytorch >=2"
+    assert conda_dependency("Typing-Extensions >=4.1") == "typing_extensions >=4.1"
+    assert conda_dependency("python >=3.9") == "python >=3.9"
+
+
+def test_marker_dependencies_are_kept_only_where_they_apply(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    metadata = "\n".join(
+        [
+            "Metadata-Version: 2.1",
+            "Name: demo",
+            "Version: 1.0",
+            "Requires-Dist: plain",
+            'Requires-Dist: tomli>=2; python_version < "3.0"',
+            'Requires-Dist: posix-only; os_name == "posix"',
+            'Requires-Dist: docs-only; extra == "docs"',
+        ]
+    )
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo-1.0.dist-info/METADATA", metadata)
+    assert host_dependencies(wheel) == ["posix-only"]
+
+
+def _index_json(package: Path, scratch: Path) -> dict:
+    from conda_package_handling.api import extract
+
+    target = scratch / f"{package.name}.info"
+    extract(str(package), str(target), components="info")
+    return json.loads((target / "info" / "index.json").read_text())
+
+
+@pytest.mark.e2e
+def test_channel_has_indexed_subdirs_and_dsprod_builds(bootstrap_channel: Path) -> None:
+    for subdir in ("noarch", "linux-64"):
+        assert (bootstrap_channel / subdir / "repodata.json").is_file()
+    repodata = {
+        subdir: json.loads((bootstrap_channel / subdir / "repodata.json").read_text())
+        for subdir in ("noarch", "linux-64")
+    }
+    records = [
+        record
+        for data in repodata.values()
+        for record in [*data.get("packages", {}).values(), *data.get("packages.conda", {}).values()]
+    ]
+    names = {record["name"] for record in records}
+    assert {"python", "python_abi", "pip", "pytest", "iniconfig", "pluggy", "hatchling"} <= names
+    assert all("dsprod" in record["build"] for record in records)
+    pytest_record = next(record for record in records if record["name"] == "pytest")
+    depended = {dependency.split()[0] for dependency in pytest_record["depends"]}
+    assert {"iniconfig", "pluggy", "packaging"} <= depended
+    assert not {"tomli", "exceptiongroup", "colorama"} & depended
+    modes = {package.stat().st_mode & 0o777 for package in bootstrap_channel.glob("*/*.conda")}
+    assert modes == {0o644}
+
+
+@pytest.mark.e2e
+def test_fresh_env_from_channel_runs_python_and_tools(
+    bootstrap_channel: Path, tmp_path: Path
+) -> None:
+    import rattler
+
+    async def make_env() -> Path:
+        prefix = tmp_path / "env"
+        records = await rattler.solve(
+            sources=[str(bootstrap_channel)],
+            specs=["python", "pytest", "setuptools-scm", "hatchling"],
+            virtual_packages=rattler.VirtualPackage.detect(),
+        )
+        await rattler.install(records, target_prefix=prefix)
+        return prefix
+
+    prefix = asyncio.run(make_env())
+    code = "import ssl, sqlite3, ctypes, pytest, setuptools_scm, hatchling, sys;print(sys.prefix)"
+    result = subprocess.run(
+        [str(prefix / "bin" / "python"), "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == prefix
+    pytest_run = subprocess.run(
+        [str(prefix / "bin" / "pytest"), "--version"], capture_output=True, text=True, check=False
+    )
+    assert pytest_run.returncode == 0, pytest_run.stderr
+
+
+@pytest.mark.e2e
+def test_second_call_is_a_cache_hit(bootstrap_channel: Path) -> None:
+    manifest = bootstrap_channel / MANIFEST_NAME
+    before = manifest.stat().st_mtime_ns
+    messages: list[str] = []
+    started = time.monotonic()
+    again = ensure_bootstrap_channel(bootstrap_channel.parent, report=messages.append)
+    elapsed = time.monotonic() - started
+    assert again == bootstrap_channel
+    assert elapsed < 1.0
+    assert manifest.stat().st_mtime_ns == before
+    assert all("up to date" in message for message in messages)
+    assert json.loads(manifest.read_text())["pypi_requests"] == list(BASE_PYPI_PACKAGES)
+
+
+@pytest.mark.e2e
+def test_unknown_pypi_package_is_an_input_error(bootstrap_channel: Path) -> None:
+    with pytest.raises(InputError, match="this-package-does-not-exist-dsprod") as error:
+        ensure_bootstrap_channel(
+            bootstrap_channel.parent, extra_pypi=["this-package-does-not-exist-dsprod"]
+        )
+    assert "\n" not in str(error.value)
+    assert (bootstrap_channel / MANIFEST_NAME).is_file()  # the channel is left as it was
+
+
+@pytest.mark.e2e
+def test_extra_pypi_package_is_added_not_rebuilt(bootstrap_channel: Path, tmp_path: Path) -> None:
+    # A copy of the shared channel, so the shared one never gets the extra package.
+    shutil.copytree(bootstrap_channel, tmp_path / "channel", symlinks=True)
+    channel = ensure_bootstrap_channel(tmp_path)
+    assert channel == tmp_path / "channel"
+    python_package = next(channel.glob("linux-64/python-*.conda"))
+    python_mtime = python_package.stat().st_mtime_ns
+    ensure_bootstrap_channel(tmp_path, extra_pypi=["six"])
+    assert python_package.stat().st_mtime_ns == python_mtime
+    six = next(channel.glob("noarch/six-*.conda"))
+    assert "dsprod" in _index_json(six, tmp_path)["build"]
+    manifest = json.loads((channel / MANIFEST_NAME).read_text())
+    assert "six" in manifest["pypi_requests"]
+    assert f"noarch/{six.name}" in manifest["packages"]
+    repodata = json.loads((channel / "noarch" / "repodata.json").read_text())
+    assert six.name in repodata["packages.conda"]
