@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dsprod.errors import InputError
-from dsprod.promote import decide, highest_level_for, is_final_conda_version
+from dsprod.promote import decide, highest_level_for
 
 PASSED = {"passed": True}
 FAILED = {"passed": False, "summary": "1 passed, 1 failed"}
@@ -19,14 +19,14 @@ FAILED = {"passed": False, "summary": "1 passed, 1 failed"}
         ("1.2.1", True),
         ("1.2.post1", True),
         ("1.2.1rc1", False),
-        ("1.2.post1dev2", False),
-        ("1.3dev2", False),
+        ("1.2.post1.dev2", False),
+        ("1.3.dev2", False),
         ("2.0a1", False),
         ("not-a-version", False),
+        (None, False),
     ],
 )
-def test_finality_of_conda_versions(version: str, final: bool) -> None:
-    assert is_final_conda_version(version) is final
+def test_finality_of_pep440_versions(version: str | None, final: bool) -> None:
     assert highest_level_for(version) == ("stable" if final else "testing")
 
 
@@ -69,4 +69,4 @@ def test_without_force_nothing_untested_or_failed_is_promoted(level, version, re
     decision = decide(level, version, report, force=False)
     if decision.allowed:
         assert report is PASSED
-        assert level == "testing" or is_final_conda_version(version)
+        assert level == "testing" or highest_level_for(version) == "stable"

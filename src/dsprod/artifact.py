@@ -60,6 +60,11 @@ class Artifact:
         return _dsprod_extra(self.about).get("language")
 
     @property
+    def pep440_version(self) -> str | None:
+        """The PEP 440 version the package was built as (finality is judged on it)."""
+        return _dsprod_extra(self.about).get("pep440_version")
+
+    @property
     def test_args(self) -> list[str]:
         """Extra test-runner arguments a recipe asks for (e.g. a pytest ``-m`` marker subset)."""
         args = _dsprod_extra(self.about).get("test_args") or []

@@ -175,17 +175,15 @@ def promote(
 
     SPEC is NAME==VERSION; without it, the build of the current commit is promoted.
     """
-    from dsprod.promote import highest_level_for
     from dsprod.promote import promote as do_promote
 
     package = pipeline.find_package(session, spec)
-    level = target or highest_level_for(package.version)
     if force:
         err_console.print(
-            f"[bold red]FORCED promotion of {escape(package.filename)} to {level}:"
+            f"[bold red]FORCED promotion of {escape(package.filename)}:"
             " the policy is bypassed, and the promotion log says so[/]"
         )
-    steps = do_promote(session.store, session.settings, package, level, force=force)
+    steps = do_promote(session.store, session.settings, package, target, force=force)
     return {
         **_package(package),
         "promotions": [

@@ -27,7 +27,7 @@ from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import export_tests
 from dsprod.errors import InputError, StoreRefused, TestsFailed
 from dsprod.project import LoadedProject, load_project
-from dsprod.promote import Promotion, highest_level_for, promote
+from dsprod.promote import Promotion, promote
 from dsprod.recipe.model import BUILD_ENV
 from dsprod.store import Store, StoredPackage, open_store
 from dsprod.verify import Expected, verify
@@ -257,7 +257,7 @@ def test(session: Session, package: StoredPackage) -> TestOutcome:
 
 def promote_tested(session: Session, package: StoredPackage) -> list[Promotion]:
     """After a passing test: testing for every version, stable for a final one."""
-    return promote(session.store, session.settings, package, highest_level_for(package.version))
+    return promote(session.store, session.settings, package)
 
 
 def run(session: Session, *, allow_dirty: bool = False) -> RunOutcome:

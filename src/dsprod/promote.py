@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
+from dsprod.artifact import read_artifact
 from dsprod.config import MATURITY_LEVELS, Settings
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import Store, StoredPackage
+from dsprod.version import is_final
 
 
 @dataclass(frozen=True)
@@ -42,22 +42,19 @@ class Promotion:
     forced: bool
 
 
-def is_final_conda_version(version: str) -> bool:
-    """True for a final release; dsprod's conda versions remain valid PEP 440 strings."""
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        return False
-    return not (parsed.is_prerelease or parsed.is_devrelease)
-
-
-def highest_level_for(version: str) -> str:
+def highest_level_for(pep440_version: str | None) -> str:
     """Where a package whose tests passed goes: stable if final, else testing."""
-    return "stable" if is_final_conda_version(version) else "testing"
+    return "stable" if _final(pep440_version) else "testing"
 
 
-def decide(target_level: str, version: str, report: dict[str, Any] | None, force: bool) -> Decision:
-    """The promotion policy, without side effects."""
+def decide(
+    target_level: str, pep440_version: str | None, report: dict[str, Any] | None, force: bool
+) -> Decision:
+    """The promotion policy, without side effects.
+
+    ``pep440_version`` is None for a package that does not record one (built
+    from a recipe dsprod did not write): it can never be judged final.
+    """
     if target_level not in MATURITY_LEVELS[1:]:
         raise InputError(f"cannot promote to '{target_level}' (choose testing or stable)")
     broken: list[str] = []
@@ -65,8 +62,11 @@ def decide(target_level: str, version: str, report: dict[str, Any] | None, force
         broken.append("no test report for this exact package (run `dsprod test` first)")
     elif not report.get("passed"):
         broken.append(f"its tests failed ({report.get('summary', 'see the report')})")
-    if target_level == "stable" and not is_final_conda_version(version):
-        broken.append(f"version {version} is not a final release (pre- or dev-release)")
+    if target_level == "stable" and not _final(pep440_version):
+        if pep440_version is None:
+            broken.append("the package records no PEP 440 version (extra.dsprod.pep440_version)")
+        else:
+            broken.append(f"version {pep440_version} is not a final release (pre- or dev-release)")
     return Decision(
         allowed=force or not broken, broken_rules=tuple(broken), forced=force and bool(broken)
     )
@@ -76,13 +76,18 @@ def promote(
     store: Store,
     settings: Settings,
     package: StoredPackage,
-    target_level: str,
+    target_level: str | None = None,
     *,
     force: bool = False,
 ) -> list[Promotion]:
-    """Copy ``package`` from unstable up to ``target_level`` through every level between."""
+    """Copy ``package`` from unstable up to ``target_level`` through every level between.
+
+    Without a target, it goes as far as its version allows (testing, or stable if final).
+    """
     report = store.load_report(package.sha256)
-    decision = decide(target_level, package.version, report, force)
+    pep440_version = read_artifact(store.fetch(package)).pep440_version
+    target_level = target_level or highest_level_for(pep440_version)
+    decision = decide(target_level, pep440_version, report, force)
     if not decision.allowed:
         reasons = "; ".join(decision.broken_rules)
         raise StoreRefused(f"{package.filename} may not enter {target_level}: {reasons}")
@@ -95,6 +100,15 @@ def promote(
         if copied or decision.forced:
             store.append_log(_log_entry(package, source_level, level, report, decision))
     return steps
+
+
+def _final(pep440_version: str | None) -> bool:
+    if pep440_version is None:
+        return False
+    try:
+        return is_final(pep440_version)
+    except InputError:  # a hand-written recipe recorded something that is not PEP 440
+        return False
 
 
 def _package_in(store: Store, channel: str, package: StoredPackage) -> StoredPackage:

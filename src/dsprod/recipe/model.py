@@ -71,6 +71,6 @@ class Recipe:
     language: str = "python"
     """Which test runner ``dsprod test`` uses for the package (recorded in its metadata)."""
     tests_dir: str = "tests"
-    project_test_requirements: tuple[str, ...] = ()
-    """What the project's own test suite needs (pytest, R Suggests ...), recorded for ``dsprod test``."""
     """The project's tests, relative to the git repository root (recorded in its metadata)."""
+    project_test_requirements: tuple[str, ...] = ()
+    """What the project's own tests need (pytest, R Suggests ...), recorded for ``dsprod test``."""
