@@ -559,3 +559,91 @@ def test_bad_input_names_file_and_field(
 def test_no_metadata_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no pyproject.toml or setup.cfg in"):
         read_python_project(tmp_path, VERSION)
+
+
+# --------------------------------------------------------------------------- more forms
+
+
+@pytest.mark.parametrize(
+    ("license_lines", "files", "spdx", "license_files"),
+    [
+        ('license = "mit OR apache-2.0"', ["LICENSE-MIT", "LICENSE-APACHE"], "MIT OR Apache-2.0",
+         ("LICENSE-APACHE", "LICENSE-MIT")),
+        ('license = {file = "docs/LICENSE.txt"}', ["docs/LICENSE.txt", "LICENSE"], None,
+         ("docs/LICENSE.txt",)),
+        ('license = "BSD-3-Clause"\nlicense-files = ["LICEN[CS]E*", "AUTHORS.md"]',
+         ["LICENCE", "AUTHORS.md", "COPYING"], "BSD-3-Clause", ("LICENCE", "AUTHORS.md")),
+    ],
+)  # fmt: skip
+def test_license_forms(
+    tmp_path: Path,
+    license_lines: str,
+    files: list[str],
+    spdx: str | None,
+    license_files: tuple[str, ...],
+) -> None:
+    pyproject = f'[project]\nname = "lic"\n{license_lines}\n'
+    info = read(tmp_path, {"pyproject.toml": pyproject, **dict.fromkeys(files, "text")})
+    assert info.license == spdx
+    assert info.license_files == license_files
+
+
+def test_compatible_release_kept_for_dependencies_and_expanded_for_python(tmp_path: Path) -> None:
+    info = read(
+        tmp_path,
+        {
+            "pyproject.toml": """
+                [project]
+                name = "compat"
+                requires-python = "~=3.10.2"
+                dependencies = ["attrs~=23.1", "urllib3!=2.0.*,>=1.26"]
+            """,
+        },
+    )
+    assert info.python_requires == ">=3.10.2,<3.11"
+    assert info.run_requirements == (
+        "python >=3.10.2,<3.11",
+        "attrs ~=23.1",
+        "urllib3 >=1.26,!=2.0.*",
+    )
+
+
+def test_dynamic_dependencies_are_reported(tmp_path: Path) -> None:
+    info = read(
+        tmp_path,
+        {"pyproject.toml": '[project]\nname = "dyn"\ndynamic = ["version", "dependencies"]\n'},
+    )
+    assert info.run_requirements == ("python",)
+    assert "dependencies are dynamic" in warnings_text(info)
+
+
+def test_tests_dir_relative_to_git_root(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    info = read(
+        tmp_path / "packages" / "sub",
+        {
+            "pyproject.toml": """
+                [project]
+                name = "sub"
+                [tool.pytest.ini_options]
+                testpaths = ["checks"]
+            """,
+            "checks/test_sub.py": "",
+        },
+    )
+    assert info.tests_dir == "packages/sub/checks"
+
+
+def test_inactive_setuptools_scm_is_reported(tmp_path: Path) -> None:
+    pyproject = """
+        [build-system]
+        requires = ["setuptools>=64", "setuptools-scm>=8"]
+        build-backend = "setuptools.build_meta"
+        [project]
+        name = "forgot-scm"
+        dynamic = ["version"]
+    """
+    info = read(tmp_path, {"pyproject.toml": pyproject})
+    assert "stays inactive without a [tool.setuptools_scm] table" in warnings_text(info)
+    fixed = read(tmp_path, {"pyproject.toml": pyproject + "[tool.setuptools_scm]\n"})
+    assert fixed.warnings == ()

@@ -688,61 +688,53 @@ def _build_system(pyproject: _Table | None) -> tuple[str, list[_Dependency]]:
 # --------------------------------------------------------------------------- layout
 
 
-def _declared_packages(
-    root: Path, pyproject: _Table | None, cfg: _Table | None
-) -> tuple[list[tuple[str, Path]], list[Path]]:
-    """Import packages the build configuration names, and folders it says to search.
+def _pyproject_packages(root: Path, tool: _Table) -> tuple[list[tuple[str, Path]], list[Path]]:
+    """Import packages named by ``[tool.*]`` build configuration, and folders to search.
 
-    Returns ``(name, folder)`` pairs (the folder may not exist: single modules,
-    generated code) and search roots for auto-discovery.
+    Returns ``(name, folder)`` pairs (the folder may not exist: single modules)
+    and search roots for auto-discovery.
     """
-    named: list[tuple[str, Path]] = []
+    setuptools = tool.sub("setuptools")
+    package_dir = setuptools.string_map("package-dir")
+    base = root / package_dir.get("", "")
+    named = [(module, base / module) for module in setuptools.strings("py-modules")]
     roots: list[Path] = []
-    if pyproject is not None:
-        tool = pyproject.sub("tool")
-        setuptools = tool.sub("setuptools")
-        package_dir = setuptools.string_map("package-dir")
-        base = root / package_dir.get("", "")
-        if isinstance(setuptools.data.get("packages"), list):
-            for package in setuptools.strings("packages"):
-                top = package.split(".")[0]
-                named.append((top, root / package_dir[top] if top in package_dir else base / top))
-        named += [(module, base / module) for module in setuptools.strings("py-modules")]
-        find = (
-            setuptools.sub("packages").sub("find")
-            if isinstance(setuptools.data.get("packages"), dict)
-            else None
-        )
-        if find is not None:
-            roots += [root / where for where in find.strings("where") or ["."]]
-        elif "" in package_dir:
+    if isinstance(setuptools.data.get("packages"), dict):
+        roots += [root / where for where in setuptools.sub("packages").sub("find").strings("where")]
+        roots += [] if roots else [base]
+    else:
+        for package in setuptools.strings("packages"):
+            top = package.split(".")[0]
+            named.append((top, root / package_dir[top] if top in package_dir else base / top))
+        if "" in package_dir:
             roots.append(base)
-        wheel = tool.sub("hatch").sub("build").sub("targets").sub("wheel")
-        named += [(Path(path).name, root / path) for path in wheel.strings("packages")]
-        flit_module = tool.sub("flit").sub("module").string("name")
-        if flit_module:
-            named.append((flit_module, root / "src" / flit_module))
-        pdm_dir = tool.sub("pdm").sub("build").string("package-dir")
-        if pdm_dir:
-            roots.append(root / pdm_dir)
-        named += _poetry_packages(root, tool.sub("poetry"))
-    if cfg is not None:
-        options = cfg.sub("options")
-        package_dir = _cfg_pairs(options.string("package_dir"))
-        base = root / package_dir.get("", "")
-        packages = options.string("packages") or ""
-        if packages.strip().startswith("find"):
-            where = cfg.sub("options.packages.find").string("where")
-            roots.append(root / where.strip() if where else base)
-        else:
-            for package in _cfg_lines(packages, commas=True):
-                top = package.split(".")[0]
-                named.append((top, root / package_dir[top] if top in package_dir else base / top))
-        named += [
-            (module, base / module)
-            for module in _cfg_lines(options.string("py_modules"), commas=True)
-        ]
-    return named, roots
+    wheel = tool.sub("hatch").sub("build").sub("targets").sub("wheel")
+    named += [(Path(path).name, root / path) for path in wheel.strings("packages")]
+    flit_module = tool.sub("flit").sub("module").string("name")
+    if flit_module:
+        in_src = root / "src" / flit_module
+        named.append((flit_module, in_src if in_src.exists() else root / flit_module))
+    pdm_dir = tool.sub("pdm").sub("build").string("package-dir")
+    if pdm_dir:
+        roots.append(root / pdm_dir)
+    return named + _poetry_packages(root, tool.sub("poetry")), roots
+
+
+def _setup_cfg_packages(root: Path, cfg: _Table) -> tuple[list[tuple[str, Path]], list[Path]]:
+    """Like ``_pyproject_packages``, from setup.cfg's ``[options]``."""
+    options = cfg.sub("options")
+    package_dir = _cfg_pairs(options.string("package_dir"))
+    base = root / package_dir.get("", "")
+    modules = _cfg_lines(options.string("py_modules"), commas=True)
+    named = [(module, base / module) for module in modules]
+    packages = options.string("packages") or ""
+    if packages.strip().startswith("find"):
+        where = cfg.sub("options.packages.find").string("where")
+        return named, [root / where.strip() if where else base]
+    for package in _cfg_lines(packages, commas=True):
+        top = package.split(".")[0]
+        named.append((top, root / package_dir[top] if top in package_dir else base / top))
+    return named, [base] if "" in package_dir else []
 
 
 def _poetry_packages(root: Path, poetry: _Table) -> list[tuple[str, Path]]:
@@ -786,25 +778,23 @@ def _import_packages(
 ) -> tuple[list[str], list[Path]]:
     """Top-level import names, the project's own name first, and their source folders."""
     project_module = canonicalize_name(name).replace("-", "_")
-    named, roots = _declared_packages(root, pyproject, cfg)
-    if named:
-        pairs = named
-    else:
-        searched = roots or [root / "src", root]
-        pairs = []
-        for folder in searched:
+    named: list[tuple[str, Path]] = []
+    roots: list[Path] = []
+    if pyproject is not None:
+        named, roots = _pyproject_packages(root, pyproject.sub("tool"))
+    if cfg is not None:
+        cfg_named, cfg_roots = _setup_cfg_packages(root, cfg)
+        named, roots = named + cfg_named, roots + cfg_roots
+    if not named:
+        for folder in roots or [root / "src", root]:
             flat = folder.resolve() == root.resolve()
-            pairs = [
-                (found, folder / found) for found in _discover(folder, project_module, flat=flat)
-            ]
-            if pairs:
+            found = _discover(folder, project_module, flat=flat)
+            named = [(module, folder / module) for module in found]
+            if named:
                 break
-    imports: list[str] = []
-    for top, _ in pairs:
-        if top not in imports:
-            imports.append(top)
+    imports = list(dict.fromkeys(module for module, _ in named))
     imports.sort(key=lambda module: module != project_module)
-    return imports or [project_module], [folder for _, folder in pairs if folder.is_dir()]
+    return imports or [project_module], [folder for _, folder in named if folder.is_dir()]
 
 
 def _has_compiled_code(
@@ -916,6 +906,7 @@ def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
     python = f"python {python_requires}" if python_requires else "python"
 
     backend, build_requires = _build_system(pyproject)
+    _check_scm_activation(root, pyproject, backend, build_requires, meta)
     build_specs = [
         spec for spec in mapper.specs(build_requires) if _spec_name(spec) not in ("python", "pip")
     ]
@@ -967,3 +958,35 @@ def _check_static_version(meta: _Metadata, version: VersionInfo) -> None:
             f"{meta.file} declares the static version {meta.static_version}: pip metadata will "
             f"say so while the conda package is {version.conda} (from git)"
         )
+
+
+def _check_scm_activation(
+    root: Path,
+    pyproject: _Table | None,
+    backend: str,
+    build_requires: list[_Dependency],
+    meta: _Metadata,
+) -> None:
+    """Warn when setuptools-scm is required but will not run, so the wheel says 0.0.0.
+
+    setuptools-scm 8+ only acts on a ``[tool.setuptools_scm]`` table, the
+    ``setuptools-scm[simple]`` extra, or ``use_scm_version`` in setup.py; without
+    them ``SETUPTOOLS_SCM_PRETEND_VERSION`` is ignored too.
+    """
+    scm = next((d for d in build_requires if canonicalize_name(d.name) == "setuptools-scm"), None)
+    if pyproject is None or scm is None or not backend.startswith("setuptools."):
+        return
+    dynamic = pyproject.sub("project").data.get("dynamic", [])
+    setup_py = root / "setup.py"
+    if (
+        "version" not in dynamic
+        or "setuptools_scm" in pyproject.sub("tool").data
+        or "simple" in scm.extras
+        or (setup_py.is_file() and "use_scm_version" in setup_py.read_text(errors="replace"))
+    ):
+        return
+    meta.warnings.append(
+        f"{meta.file}: setuptools-scm is required but stays inactive without a "
+        "[tool.setuptools_scm] table (or setuptools-scm[simple]): the Python metadata in the "
+        "package will say version 0.0.0"
+    )
