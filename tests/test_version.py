@@ -269,7 +269,7 @@ def test_a_project_without_vcs_versioning_gets_dsprod_defaults(tmp_path: Path) -
     assert "dsprod defaults" in options.source
 
 
-def test_setuptools_scm_in_build_requires_without_a_table_means_its_defaults(
+def test_setuptools_scm_in_build_requires_without_a_table_is_no_configuration(
     tmp_path: Path,
 ) -> None:
     toml = """
@@ -279,7 +279,7 @@ requires = ["setuptools>=64", "setuptools-scm[simple]>=8"]
 name = "x"
 dynamic = ["version"]
 """
-    assert options_from(toml, tmp_path).version_scheme == "guess-next-dev"
+    assert options_from(toml, tmp_path).version_scheme is None  # dsprod's no-guess-dev
 
 
 def test_new_style_tag_table_regex_is_read(tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ def resolve_channels(names: Sequence[str], base: Path) -> list[str]:
     resolved: list[str] = []
     for name in names:
         if name == BOOTSTRAP:
-            from dsprod.bootstrap import default_bootstrap_dir  # only when asked for
+            from dsprod.bootstrap import bootstrap_channel_dir  # only when asked for
 
-            folder = default_bootstrap_dir()
+            folder = bootstrap_channel_dir()
             if not (folder / "noarch" / "repodata.json").is_file():
                 raise InputError(
                     f"dependency channel 'bootstrap' ({folder}) has not been made yet:"

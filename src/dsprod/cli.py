@@ -77,14 +77,9 @@ def common_options(function: F) -> F:
 def main() -> None:
     """dsprod: from a git commit to a tested conda package in a promoted channel.
 
-    \b
-    recipe     write the project's conda recipe (recipes/<name>/recipe.yaml)
-    build      build, verify, and publish to the unstable channel
-    test       install the build into a clean env and run the project's tests
-    promote    copy a tested build to testing, a final release on to stable
-    run        build + test + promote: what CI calls
-    status     which versions sit in which channel
-    bootstrap  make the local dependency channel (no conda-forge needed)
+    A typical flow: `dsprod bootstrap` once per machine, then `dsprod run` in a
+    project (build -> publish to unstable -> test in a clean env -> promote to
+    testing, and to stable for a final release), and `dsprod status`.
     """
 
 

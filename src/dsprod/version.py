@@ -84,9 +84,12 @@ class ScmOptions:
 def scm_options_from_pyproject(data: Mapping[str, Any], path: Path) -> ScmOptions:
     """Read the setuptools_scm or hatch-vcs settings of a parsed ``pyproject.toml``.
 
-    When the project versions itself from git, its schemes must be used even where
-    it leaves them at the tool's defaults (``guess-next-dev``), or dsprod's version
-    would differ from the wheel's.
+    A project that configures setuptools_scm (a ``[tool.setuptools_scm]`` table) or
+    hatch-vcs (``source = "vcs"``) keeps its schemes, at the tool's defaults
+    (``guess-next-dev``) where it names none. Merely listing setuptools-scm in
+    ``build-system.requires`` is no configuration: such a project gets dsprod's
+    ``no-guess-dev``, and the build backend is told that version through
+    ``SETUPTOOLS_SCM_PRETEND_VERSION``, so the wheel agrees either way.
     """
     tool = _table(data.get("tool"), path, "tool")
     setuptools_scm = tool.get("setuptools_scm")
@@ -114,12 +117,6 @@ def scm_options_from_pyproject(data: Mapping[str, Any], path: Path) -> ScmOption
         return _project_options(
             raw, path, key_prefix="tool.hatch.version.raw-options", tag_regex=tag_regex
         )
-    if _uses_setuptools_scm_without_table(data):
-        return ScmOptions(
-            version_scheme=SETUPTOOLS_SCM_VERSION_SCHEME,
-            local_scheme=DEFAULT_LOCAL_SCHEME,
-            source=f"{path} (setuptools-scm in build-system.requires, its defaults)",
-        )
     return ScmOptions(source=f"dsprod defaults ({path} configures no VCS versioning)")
 
 
@@ -129,14 +126,6 @@ def _table(value: Any, path: Path, key: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise InputError(f"{path}: [{key}] must be a table")
     return value
-
-
-def _uses_setuptools_scm_without_table(data: Mapping[str, Any]) -> bool:
-    """setuptools-scm >= 8 with the ``simple`` extra versions a project with no table."""
-    requires = data.get("build-system", {}).get("requires", [])
-    dynamic = data.get("project", {}).get("dynamic", [])
-    uses_scm = any(re.match(r"setuptools[-_]scm\b", str(req), re.IGNORECASE) for req in requires)
-    return uses_scm and "version" in dynamic
 
 
 def _project_options(

@@ -6,8 +6,14 @@ repackaged interpreter and ``pypi.py`` for the converted wheels.
 
 from dsprod.bootstrap.channel import (
     BASE_PYPI_PACKAGES,
+    bootstrap_channel_dir,
     default_bootstrap_dir,
     ensure_bootstrap_channel,
 )
 
-__all__ = ["BASE_PYPI_PACKAGES", "default_bootstrap_dir", "ensure_bootstrap_channel"]
+__all__ = [
+    "BASE_PYPI_PACKAGES",
+    "bootstrap_channel_dir",
+    "default_bootstrap_dir",
+    "ensure_bootstrap_channel",
+]

@@ -69,6 +69,11 @@ def default_bootstrap_dir() -> Path:
     return Path(user_cache_dir("dsprod")) / "bootstrap"
 
 
+def bootstrap_channel_dir(directory: Path | None = None) -> Path:
+    """The channel folder inside a bootstrap directory (the default one without an argument)."""
+    return (Path(directory) if directory is not None else default_bootstrap_dir()) / "channel"
+
+
 def inputs_key() -> dict[str, Any]:
     """What the channel is made from; a different value means a rebuild."""
     return {
@@ -95,7 +100,7 @@ def ensure_bootstrap_channel(
     requested = [_checked_requirement(text) for text in extra_pypi]
     root = Path(directory) if directory is not None else default_bootstrap_dir()
     root.mkdir(parents=True, exist_ok=True)
-    channel = root / "channel"
+    channel = bootstrap_channel_dir(root)
     with _exclusive_lock(root / ".lock"):
         manifest = read_manifest(channel)
         if refresh or manifest is None or manifest["inputs"] != inputs_key():
