@@ -14,7 +14,7 @@ from dsprod.errors import InputError
 from dsprod.project.model import ProjectInfo
 from dsprod.project.python import read_python_project
 from dsprod.recipe.model import About, Recipe
-from dsprod.recipe.python import PIP_INSTALL, python_recipe
+from dsprod.recipe.python import DROP_DIRECT_URL, PIP_INSTALL, python_recipe
 from dsprod.recipe.v1 import render_v1, write_recipe
 from dsprod.version import VersionInfo
 
@@ -66,7 +66,7 @@ def test_python_recipe_from_project_info() -> None:
     assert recipe.repository == "https://github.com/acme/widgets.git"
     assert recipe.source_path == "../.."
     assert recipe.noarch == "python"
-    assert recipe.script == (PIP_INSTALL,)
+    assert recipe.script == (PIP_INSTALL, DROP_DIRECT_URL)
     assert recipe.script_env == (("SETUPTOOLS_SCM_PRETEND_VERSION", "2.1.0.dev4"),)
     assert recipe.build_requirements == ()
     assert recipe.host_requirements == INFO.host_requirements
@@ -105,7 +105,7 @@ def test_render_v1_layout() -> None:
     assert document["source"] == {"path": "../.."}
     assert document["build"]["script"] == {
         "env": {"SETUPTOOLS_SCM_PRETEND_VERSION": "${{ pep440_version }}"},
-        "content": [PIP_INSTALL],
+        "content": [PIP_INSTALL, DROP_DIRECT_URL],
     }
     assert "build" not in document["requirements"]  # empty sections are left out
     assert document["tests"][0] == {"python": {"imports": ["acme_widgets"], "pip_check": True}}
@@ -114,6 +114,7 @@ def test_render_v1_layout() -> None:
     assert "documentation" not in document["about"]
     assert document["extra"]["dsprod"] == {
         "commit": '${{ env.get("DSPROD_GIT_COMMIT", default="' + VERSION.commit + '") }}',
+        "pep440_version": "${{ pep440_version }}",
         "repository": '${{ env.get("DSPROD_GIT_REPOSITORY", default="/repos/widgets") }}',
         "language": "python",
         "tests_dir": "tests",

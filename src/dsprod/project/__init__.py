@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,13 +35,7 @@ class LoadedProject:
             from dsprod.recipe.r import r_recipe as generate
         else:
             from dsprod.recipe.python import python_recipe as generate
-        recipe = generate(info, source_path, self.repository)
-        return dataclasses.replace(
-            recipe,
-            language=info.language,
-            tests_dir=(info.root.relative_to(self.git_root) / info.tests_dir).as_posix(),
-            project_test_requirements=info.test_requirements,
-        )
+        return generate(info, source_path, self.repository)
 
     def render_recipe(self) -> str:
         """The recipe as ``dsprod recipe`` would write it."""

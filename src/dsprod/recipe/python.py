@@ -13,6 +13,9 @@ from dsprod.project.model import ProjectInfo
 from dsprod.recipe.model import About, Recipe
 
 PIP_INSTALL = "${{ PYTHON }} -m pip install . -vv --no-deps --no-build-isolation"
+# pip records the build folder in direct_url.json: a build-machine path that a
+# package must not carry (verification rejects it), and meaningless elsewhere.
+DROP_DIRECT_URL = 'rm -f "$SP_DIR"/*.dist-info/direct_url.json'
 
 # Compilers a platform-specific Python package may need; maturin also needs rust.
 _COMPILERS = ("${{ compiler('c') }}", "${{ compiler('cxx') }}")
@@ -37,7 +40,7 @@ def python_recipe(info: ProjectInfo, source_path: str, repository: str) -> Recip
         commit=info.version.commit,
         repository=repository,
         source_path=source_path,
-        script=(PIP_INSTALL,),
+        script=(PIP_INSTALL, DROP_DIRECT_URL),
         noarch="python" if info.noarch else None,
         script_env=tuple(script_env),
         entry_points=info.entry_points,

@@ -107,6 +107,7 @@ def _document(recipe: Recipe) -> CommentedMap:
         extra=_mapping(
             dsprod=_mapping(
                 commit=_from_env("commit", recipe.commit),
+                pep440_version="${{ pep440_version }}",
                 repository=_from_env("repository", recipe.repository),
                 language=recipe.language,
                 tests_dir=recipe.tests_dir,

@@ -1,0 +1,57 @@
+"""Real git repositories of example projects, for end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO_ROOT / "examples"
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` as a fixed test identity."""
+    result = subprocess.run(
+        ["git", "-c", "user.name=dsprod-test", "-c", "user.email=test@dsprod.invalid", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def make_repo(destination: Path, example: str, store: Path) -> Path:
+    """Copy an example into a fresh git repository with its own channels.yaml, committed."""
+    shutil.copytree(EXAMPLES / example, destination)
+    (destination / "channels.yaml").write_text(
+        f"store: {{kind: local, path: {store}}}\ndependency_channels: [bootstrap]\n"
+    )
+    git(destination, "init", "--quiet", "--initial-branch=main")
+    commit_all(destination, "initial")
+    return destination
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", message)
+
+
+def dsprod(project: Path, *args: str) -> tuple[int, dict, str]:
+    """Run the real CLI with --json; returns (exit code, JSON document, stderr)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DSPROD_STORE")}
+    result = subprocess.run(
+        [sys.executable, "-m", "dsprod", *args, "--project", str(project), "--json"],
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    try:
+        document = json.loads(result.stdout) if result.stdout.strip() else {}
+    except json.JSONDecodeError:
+        document = {"unparsed_stdout": result.stdout}
+    return result.returncode, document, result.stderr

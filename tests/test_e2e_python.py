@@ -1,0 +1,158 @@
+"""The whole pipeline on real Python projects: real builds, real channels, real clean envs."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rattler
+from rattler import Channel, VirtualPackage
+
+from dsprod.store.local import LocalStore
+from tests.projects import commit_all, dsprod, git, make_repo
+
+pytestmark = pytest.mark.e2e
+
+
+def channel_state(store: Path) -> dict[str, set[tuple[str, str]]]:
+    local = LocalStore(store)
+    return {
+        level: {(p.name, p.version) for p in local.packages(level)}
+        for level in ("unstable", "testing", "stable")
+    }
+
+
+def install(prefix: Path, channels: list[str], spec: str) -> list[rattler.RepoDataRecord]:
+    records = asyncio.run(
+        rattler.solve(
+            sources=[Channel(c) for c in channels],
+            specs=[spec],
+            virtual_packages=VirtualPackage.detect(),
+        )
+    )
+    asyncio.run(rattler.install(records, target_prefix=prefix, show_progress=False))
+    return records
+
+
+def test_dev_build_then_rc_then_final_release(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    store = tmp_path / "store"
+    project = make_repo(tmp_path / "hello", "python-hello", store)
+    git(project, "tag", "1.2")
+    for n in (1, 2):
+        (project / "README.md").write_text(f"change {n}\n")
+        commit_all(project, f"change {n}")
+
+    # 1. two commits after 1.2: a dev build, in unstable and testing, not stable
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    dev_version = result["version"]
+    assert result["channels"] == ["unstable", "testing"]
+    state = channel_state(store)
+    assert ("hello-ds", dev_version) in state["testing"]
+    assert state["stable"] == set()
+
+    # 2. the same commit tagged 1.2.1rc1: in testing, not stable, and above the dev build
+    git(project, "tag", "1.2.1rc1")
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert result["version"] == "1.2.1rc1"
+    assert result["channels"] == ["unstable", "testing"]
+    testing_url = LocalStore(store).channel_url("testing")
+    [record] = [
+        r
+        for r in install(tmp_path / "env-rc", [testing_url, bootstrap_channel.as_uri()], "hello-ds")
+        if r.name.normalized == "hello-ds"
+    ]
+    assert str(record.version) == "1.2.1rc1"
+
+    # 3. QA tags the same commit 1.2.1: on to stable; users of stable get 1.2.1
+    git(project, "tag", "1.2.1")
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert result["version"] == "1.2.1"
+    assert result["channels"] == ["unstable", "testing", "stable"]
+    stable_url = LocalStore(store).channel_url("stable")
+    prefix = tmp_path / "env-stable"
+    install(prefix, [stable_url, bootstrap_channel.as_uri()], "hello-ds")
+    reported = subprocess.run(
+        [str(prefix / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('hello-ds'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert reported.stdout.strip() == "1.2.1"  # what the build backend computed equals dsprod's
+    greeting = subprocess.run(
+        [str(prefix / "bin" / "hello-ds"), "QA"], capture_output=True, text=True, check=True
+    )
+    assert greeting.stdout.strip() == "Hello, QA!"
+
+    # 4. a commit that breaks a test: run fails, the build stays in unstable only
+    test_file = project / "tests" / "test_hello.py"
+    test_file.write_text(test_file.read_text().replace('"Hello, Ada!"', '"Goodbye, Ada!"'))
+    commit_all(project, "break a test")
+    code, result, stderr = dsprod(project, "run")
+    assert code == 1, stderr
+    broken = result["report"]["version"]
+    assert result["report"]["failures"] == 1
+    state = channel_state(store)
+    assert ("hello-ds", broken) in state["unstable"]
+    assert ("hello-ds", broken) not in state["testing"] | state["stable"]
+
+    # the promotion log tells who promoted what, when, on which report
+    log = LocalStore(store).read_log()
+    assert [(e["version"], e["to"]) for e in log] == [
+        (dev_version, "testing"),
+        ("1.2.1rc1", "testing"),
+        ("1.2.1", "testing"),
+        ("1.2.1", "stable"),
+    ]
+    assert all(e["test_report"] and e["who"] and e["time"] for e in log)
+
+
+def source_tree_pytest_passes(project: Path) -> bool:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        env={"PYTHONPATH": str(project / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+    )
+    return result.returncode == 0
+
+
+def test_a_data_file_left_out_of_the_package_fails_the_test(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    project = make_repo(tmp_path / "hello", "python-hello", tmp_path / "store")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('hello_ds = ["data/*.txt"]', "hello_ds = []"))
+    commit_all(project, "forget the data file")
+    git(project, "tag", "0.1")
+    assert source_tree_pytest_passes(project)
+
+    code, result, stderr = dsprod(project, "build")
+    assert code == 0, stderr
+    code, result, stderr = dsprod(project, "test")
+    assert code == 1, stderr
+    assert result["failures"] + result["errors"] >= 2
+    assert "greeting.txt" in result["error"]
+
+
+def test_an_undeclared_runtime_dependency_fails_the_test(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    project = make_repo(tmp_path / "hello", "python-hello", tmp_path / "store")
+    module = project / "src" / "hello_ds" / "__init__.py"
+    module.write_text("import click  # used, but not in [project] dependencies\n" + module.read_text())
+    commit_all(project, "use click without declaring it")
+    git(project, "tag", "0.1")
+    assert source_tree_pytest_passes(project)
+
+    code, result, stderr = dsprod(project, "run")
+    assert code == 1, stderr
+    assert "No module named 'click'" in result["error"]
+    assert channel_state(tmp_path / "store")["testing"] == set()
