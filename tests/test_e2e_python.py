@@ -37,9 +37,7 @@ def install(prefix: Path, channels: list[str], spec: str) -> list[rattler.RepoDa
     return records
 
 
-def test_dev_build_then_rc_then_final_release(
-    tmp_path: Path, bootstrap_channel: Path
-) -> None:
+def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel: Path) -> None:
     store = tmp_path / "store"
     project = make_repo(tmp_path / "hello", "python-hello", store)
     git(project, "tag", "1.2")
@@ -80,7 +78,11 @@ def test_dev_build_then_rc_then_final_release(
     prefix = tmp_path / "env-stable"
     install(prefix, [stable_url, bootstrap_channel.as_uri()], "hello-ds")
     reported = subprocess.run(
-        [str(prefix / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('hello-ds'))"],
+        [
+            str(prefix / "bin" / "python"),
+            "-c",
+            "import importlib.metadata as m; print(m.version('hello-ds'))",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -129,7 +131,9 @@ def test_a_data_file_left_out_of_the_package_fails_the_test(
 ) -> None:
     project = make_repo(tmp_path / "hello", "python-hello", tmp_path / "store")
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('hello_ds = ["data/*.txt"]', "hello_ds = []"))
+    pyproject.write_text(
+        pyproject.read_text().replace('hello_ds = ["data/*.txt"]', "hello_ds = []")
+    )
     commit_all(project, "forget the data file")
     git(project, "tag", "0.1")
     assert source_tree_pytest_passes(project)
@@ -147,7 +151,9 @@ def test_an_undeclared_runtime_dependency_fails_the_test(
 ) -> None:
     project = make_repo(tmp_path / "hello", "python-hello", tmp_path / "store")
     module = project / "src" / "hello_ds" / "__init__.py"
-    module.write_text("import click  # used, but not in [project] dependencies\n" + module.read_text())
+    module.write_text(
+        "import click  # used, but not in [project] dependencies\n" + module.read_text()
+    )
     commit_all(project, "use click without declaring it")
     git(project, "tag", "0.1")
     assert source_tree_pytest_passes(project)
