@@ -1,9 +1,12 @@
 """Greetings, with the greeting read from a data file inside the package."""
 
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 
-__version__ = version("hello-ds")
+try:
+    __version__ = version("hello-ds")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 
 def greeting() -> str:
