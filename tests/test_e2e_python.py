@@ -131,9 +131,9 @@ def test_a_data_file_left_out_of_the_package_fails_the_test(
 ) -> None:
     project = make_repo(tmp_path / "hello", "python-hello", tmp_path / "store")
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace('hello_ds = ["data/*.txt"]', "hello_ds = []")
-    )
+    # Package data only as listed (no VCS file finder), and the list forgets the data file:
+    text = pyproject.read_text().replace('hello_ds = ["data/*.txt"]', 'hello_ds = ["*.json"]')
+    pyproject.write_text(text + "\n[tool.setuptools]\ninclude-package-data = false\n")
     commit_all(project, "forget the data file")
     git(project, "tag", "0.1")
     assert source_tree_pytest_passes(project)
@@ -143,7 +143,7 @@ def test_a_data_file_left_out_of_the_package_fails_the_test(
     code, result, stderr = dsprod(project, "test")
     assert code == 1, stderr
     assert result["failures"] + result["errors"] >= 2
-    assert "greeting.txt" in result["error"]
+    assert "FileNotFoundError" in result["error"]
 
 
 def test_an_undeclared_runtime_dependency_fails_the_test(
@@ -152,7 +152,13 @@ def test_an_undeclared_runtime_dependency_fails_the_test(
     project = make_repo(tmp_path / "hello", "python-hello", tmp_path / "store")
     module = project / "src" / "hello_ds" / "__init__.py"
     module.write_text(
-        "import click  # used, but not in [project] dependencies\n" + module.read_text()
+        module.read_text()
+        + "\n\ndef shout(name):\n"
+        + "    import click  # used, but not in [project] dependencies\n\n"
+        + "    return click.style(greet(name).upper(), bold=True)\n"
+    )
+    (project / "tests" / "test_shout.py").write_text(
+        "import hello_ds\n\n\ndef test_shout():\n    assert 'HELLO, ADA!' in hello_ds.shout('Ada')\n"
     )
     commit_all(project, "use click without declaring it")
     git(project, "tag", "0.1")
@@ -161,4 +167,21 @@ def test_an_undeclared_runtime_dependency_fails_the_test(
     code, result, stderr = dsprod(project, "run")
     assert code == 1, stderr
     assert "No module named 'click'" in result["error"]
+    assert result["report"]["failures"] == 1
     assert channel_state(tmp_path / "store")["testing"] == set()
+
+
+def test_a_missing_dependency_imported_at_module_level_fails_the_build(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    project = make_repo(tmp_path / "hello", "python-hello", tmp_path / "store")
+    module = project / "src" / "hello_ds" / "__init__.py"
+    module.write_text("import click  # not declared\n" + module.read_text())
+    commit_all(project, "import click without declaring it")
+    git(project, "tag", "0.1")
+
+    code, result, stderr = dsprod(project, "build")
+    assert code == 4, stderr  # the recipe's import smoke test runs right after packaging
+    assert "No module named 'click'" in result["error"]
+    assert "full log:" in result["error"]
+    assert channel_state(tmp_path / "store")["unstable"] == set()

@@ -34,6 +34,7 @@ def run_python_tests(
         CONDA_PREFIX=str(prefix),
         PYTHONNOUSERSITE="1",
         PYTHONDONTWRITEBYTECODE="1",
+        COLUMNS="160",  # pytest's failure summary lines are cut at the terminal width
     )
     command = [
         str(prefix / "bin" / "python"),
