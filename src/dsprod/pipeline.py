@@ -22,7 +22,7 @@ from dsprod.build.base import Report
 from dsprod.channels import resolve_channels
 from dsprod.config import Settings
 from dsprod.envtest.env import create_env
-from dsprod.envtest.python import BASE_REQUIREMENTS, run_python_tests
+from dsprod.envtest import runner_for
 from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import export_tests
 from dsprod.errors import InputError, StoreRefused, TestsFailed
@@ -215,13 +215,12 @@ def test(session: Session, package: StoredPackage) -> TestOutcome:
             f"{artifact.filename} records no git commit (extra.dsprod.commit):"
             " cannot find its tests"
         )
-    language = artifact.language or "python"
-    if language != "python":
-        raise InputError(f"{artifact.filename}: no test runner for language '{language}'")
+    runner = runner_for(artifact.language or "python")
     run_dir = Path(tempfile.mkdtemp(prefix=f"test-{artifact.name}-", dir=session.work_dir))
     prefix = run_dir / "env"
-    extra = [r for r in artifact.test_requirements if r.split()[0] not in BASE_REQUIREMENTS]
-    requirements = [artifact.spec, *BASE_REQUIREMENTS, *extra]
+    base = runner.base_requirements
+    extra = [r for r in artifact.test_requirements if r.split()[0] not in base]
+    requirements = [artifact.spec, *base, *extra]
     started = time.monotonic()
     installed = create_env(prefix, session.channels(), requirements, session.report)
     timings["env"] = time.monotonic() - started
@@ -231,7 +230,7 @@ def test(session: Session, package: StoredPackage) -> TestOutcome:
     )
     session.report(f"running {tests.name}/ of commit {commit[:12]} against the installed package")
     started = time.monotonic()
-    run = run_python_tests(prefix, tests, run_dir / "junit.xml", artifact.test_args)
+    run = runner.run(prefix, tests, run_dir / "junit.xml", artifact.test_args)
     timings["tests"] = time.monotonic() - started
     report = {
         "package": artifact.filename,
