@@ -21,8 +21,8 @@ from dsprod.build import BuildRequest, get_builder
 from dsprod.build.base import Report
 from dsprod.channels import resolve_channels
 from dsprod.config import Settings
-from dsprod.envtest.env import create_env
 from dsprod.envtest import runner_for
+from dsprod.envtest.env import create_env
 from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import export_tests
 from dsprod.errors import InputError, StoreRefused, TestsFailed
