@@ -195,6 +195,7 @@ def convert_wheel(wheel: Path, channel_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="dsprod-whl2conda-") as tmp:
         converter = Wheel2CondaConverter(wheel, Path(tmp))
         converter.logger = _silent_logger()
+        converter.allow_impure = True  # binary wheels become platform packages (see docstring)
         converter.out_format = CondaPackageFormat.TREE
         converter.std_renames = {}  # names are ours: pypi_to_conda, below
         converter.extra_dependencies = [
