@@ -9,6 +9,9 @@ import pytest
 from dsprod.config import load_settings
 from dsprod.errors import InputError
 
+# Fast and self-contained: also run when dsprod tests its own installed package.
+pytestmark = pytest.mark.selftest
+
 
 def write(folder: Path, text: str) -> Path:
     path = folder / "channels.yaml"

@@ -158,7 +158,8 @@ def test_an_undeclared_runtime_dependency_fails_the_test(
         + "    return click.style(greet(name).upper(), bold=True)\n"
     )
     (project / "tests" / "test_shout.py").write_text(
-        "import hello_ds\n\n\ndef test_shout():\n    assert 'HELLO, ADA!' in hello_ds.shout('Ada')\n"
+        "import hello_ds\n\n\n"
+        "def test_shout():\n    assert 'HELLO, ADA!' in hello_ds.shout('Ada')\n"
     )
     commit_all(project, "use click without declaring it")
     git(project, "tag", "0.1")

@@ -11,6 +11,9 @@ from dsprod.errors import InputError
 from dsprod.project.python import read_python_project
 from dsprod.version import VersionInfo
 
+# Fast and self-contained: also run when dsprod tests its own installed package.
+pytestmark = pytest.mark.selftest
+
 VERSION = VersionInfo(
     pep440="1.4.0",
     conda="1.4.0",

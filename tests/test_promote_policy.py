@@ -9,6 +9,9 @@ from hypothesis import strategies as st
 from dsprod.errors import InputError
 from dsprod.promote import decide, highest_level_for
 
+# Fast and self-contained: also run when dsprod tests its own installed package.
+pytestmark = pytest.mark.selftest
+
 PASSED = {"passed": True}
 FAILED = {"passed": False, "summary": "1 passed, 1 failed"}
 

@@ -18,6 +18,9 @@ from dsprod.recipe.python import DROP_DIRECT_URL, PIP_INSTALL, python_recipe
 from dsprod.recipe.v1 import render_v1, write_recipe
 from dsprod.version import VersionInfo
 
+# Fast and self-contained: also run when dsprod tests its own installed package.
+pytestmark = pytest.mark.selftest
+
 VERSION = VersionInfo(
     pep440="2.1.0.dev4",
     conda="2.1.0dev4",

@@ -12,6 +12,9 @@ from dsprod.errors import StoreRefused
 from dsprod.store.local import LocalStore
 from tests.packages import build_package
 
+# Fast and self-contained: also run when dsprod tests its own installed package.
+pytestmark = pytest.mark.selftest
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> LocalStore:

@@ -21,6 +21,9 @@ from dsprod.version import (
     to_conda_version,
 )
 
+# Fast and self-contained: also run when dsprod tests its own installed package.
+pytestmark = pytest.mark.selftest
+
 IDENTITY = ("-c", "user.name=t", "-c", "user.email=t@t")
 
 

@@ -6,12 +6,16 @@ orders differently from PEP 440 would make a solver pick the wrong build.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 from rattler import Version as CondaVersion
 
 from dsprod.version import to_conda_version
+
+# Fast and self-contained: also run when dsprod tests its own installed package.
+pytestmark = pytest.mark.selftest
 
 # Small numbers, zeros included, so that equal prefixes, trailing zeros
 # (1.0 == 1.0.0) and neighbours (1.0.post1 vs 1.0.0.1) come up often.
