@@ -14,19 +14,13 @@ import pytest
 
 from dsprod.bootstrap import BASE_PYPI_PACKAGES, ensure_bootstrap_channel
 from dsprod.bootstrap.channel import MANIFEST_NAME
-from dsprod.bootstrap.pypi import conda_dependency, dsprod_build_string, host_dependencies
+from dsprod.bootstrap.pypi import dsprod_build_string, wheel_dependencies
 from dsprod.errors import InputError
 
 
 def test_build_strings_get_dsprod_before_the_build_number() -> None:
     assert dsprod_build_string("py_0") == "py_dsprod_0"
     assert dsprod_build_string("py311_abi3_2") == "py311_abi3_dsprod_2"
-
-
-def test_dependencies_are_named_like_conda_packages() -> None:
-    assert conda_dependency("torch >=2") == "pytorch >=2"
-    assert conda_dependency("Typing-Extensions >=4.1") == "typing_extensions >=4.1"
-    assert conda_dependency("python >=3.9") == "python >=3.9"
 
 
 def test_marker_dependencies_are_kept_only_where_they_apply(tmp_path: Path) -> None:
@@ -37,6 +31,9 @@ def test_marker_dependencies_are_kept_only_where_they_apply(tmp_path: Path) -> N
             "Name: demo",
             "Version: 1.0",
             "Requires-Dist: plain",
+            "Requires-Dist: torch>=2",
+            "Requires-Dist: mdurl~=0.1",
+            "Requires-Dist: Typing-Extensions>=4.1",
             'Requires-Dist: tomli>=2; python_version < "3.0"',
             'Requires-Dist: posix-only; os_name == "posix"',
             'Requires-Dist: docs-only; extra == "docs"',
@@ -44,7 +41,13 @@ def test_marker_dependencies_are_kept_only_where_they_apply(tmp_path: Path) -> N
     )
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("demo-1.0.dist-info/METADATA", metadata)
-    assert host_dependencies(wheel) == ["posix-only"]
+    assert wheel_dependencies(wheel) == [
+        "plain",
+        "pytorch >=2",  # named as recipes name it
+        "mdurl ~=0.1",  # PEP 440's compatible release, which rattler reads as such
+        "typing_extensions >=4.1",
+        "posix-only",
+    ]
 
 
 def _index_json(package: Path, scratch: Path) -> dict:

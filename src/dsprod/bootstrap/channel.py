@@ -40,7 +40,7 @@ from dsprod.errors import InputError
 from dsprod.recipe.names import pypi_to_conda
 
 # Bump when the channel's content or layout changes, so cached channels rebuild.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 BASE_PYPI_PACKAGES: tuple[str, ...] = (
     "pip",

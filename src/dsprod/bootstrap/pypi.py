@@ -36,6 +36,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from dsprod.errors import InputError
 from dsprod.recipe.names import pypi_to_conda
+from dsprod.recipe.specs import conda_requirement
 
 _COMPRESSION_LEVEL = 3
 
@@ -125,11 +126,13 @@ def _run_pip(arguments: list[str], requirements: Sequence[str]) -> None:
         )
 
 
-def host_dependencies(wheel: Path) -> list[str]:
-    """The wheel's marker-carrying dependencies that apply on this host, as ``name spec``.
+def wheel_dependencies(wheel: Path) -> list[str]:
+    """The wheel's dependencies that apply on this host, as conda match specs.
 
-    Dependencies without markers are left to whl2conda; ``extra == ...``
-    dependencies are optional and never apply.
+    Markers are evaluated for this interpreter and platform (whl2conda would
+    drop every dependency that has one); ``extra == ...`` dependencies are
+    optional and never apply. Names and version specs are translated exactly
+    as recipes translate them.
     """
     environment: dict[str, str] = {**default_environment(), "extra": ""}
     applying: list[str] = []
@@ -138,11 +141,12 @@ def host_dependencies(wheel: Path) -> list[str]:
             requirement = Requirement(line)
         except InvalidRequirement:
             continue
-        if requirement.marker is None or "extra" in str(requirement.marker):
+        if requirement.marker is not None and (
+            "extra" in str(requirement.marker) or not requirement.marker.evaluate(environment)
+        ):
             continue
-        if requirement.marker.evaluate(environment):
-            applying.append(f"{requirement.name} {requirement.specifier}".strip())
-    return applying
+        applying.append(conda_requirement(requirement))
+    return list(dict.fromkeys(applying))
 
 
 def _wheel_metadata(wheel: Path) -> Message:
@@ -163,14 +167,6 @@ def dsprod_build_string(whl2conda_build: str) -> str:
     """
     head, _, number = whl2conda_build.rpartition("_")
     return f"{head}_dsprod_{number}" if head and number.isdigit() else f"{whl2conda_build}_dsprod"
-
-
-def conda_dependency(dependency: str) -> str:
-    """``name spec`` with the name mapped through ``pypi_to_conda`` (``python*`` names kept)."""
-    name, _, spec = dependency.partition(" ")
-    if name in {"python", "python_abi"} or name.startswith("__"):
-        return dependency
-    return f"{pypi_to_conda(name)} {spec}".strip()
 
 
 def _silent_logger() -> logging.Logger:
@@ -198,16 +194,15 @@ def convert_wheel(wheel: Path, channel_dir: Path) -> Path:
         converter.allow_impure = True  # binary wheels become platform packages (see docstring)
         converter.out_format = CondaPackageFormat.TREE
         converter.std_renames = {}  # names are ours: pypi_to_conda, below
-        converter.extra_dependencies = [
-            f"{name} {converter.translate_version_spec(spec.strip())}".strip()
-            for name, _, spec in (dep.partition(" ") for dep in host_dependencies(wheel))
-        ]
         tree = converter.convert()
         index_path = tree / "info" / "index.json"
         index = json.loads(index_path.read_text(encoding="utf-8"))
         index["name"] = pypi_to_conda(index["name"])
         index["build"] = dsprod_build_string(index["build"])
-        index["depends"] = list(dict.fromkeys(conda_dependency(d) for d in index["depends"]))
+        # whl2conda's python/python_abi pins stay; the rest is ours (its spec translation
+        # turned ``~=0.1`` into the unsatisfiable ``>=0.1,==0``).
+        pins = [d for d in index["depends"] if d.split()[0] in ("python", "python_abi")]
+        index["depends"] = pins + wheel_dependencies(wheel)
         index_path.write_text(json.dumps(index, indent=2), encoding="utf-8")
         out_dir = channel_dir / index["subdir"]
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ from dsprod.errors import InputError
 from dsprod.project.model import ProjectInfo
 from dsprod.recipe.licenses import spdx_expression, spdx_from_classifiers
 from dsprod.recipe.names import is_valid_conda_name, pypi_to_conda
+from dsprod.recipe.specs import conda_version_spec
 from dsprod.version import VersionInfo
 
 # Python minor versions a noarch package may meet; markers are judged over these.
@@ -147,21 +148,6 @@ class _Dependency:
         return f"{self.name} {self.version}".strip()
 
 
-_OPERATOR_ORDER = {">": 0, ">=": 0, "~=": 1, "==": 2, "===": 2, "!=": 3, "<=": 4, "<": 4}
-
-
-def _conda_version(specifier: SpecifierSet) -> str:
-    """PEP 440 specifiers as a conda version spec, lower bounds first.
-
-    rattler reads every PEP 440 operator (``~=`` with PEP 440's meaning) except
-    the arbitrary-equality ``===``, which becomes ``==``.
-    """
-    ordered = sorted(specifier, key=lambda spec: (_OPERATOR_ORDER[spec.operator], spec.version))
-    return ",".join(
-        ("==" if spec.operator == "===" else spec.operator) + spec.version for spec in ordered
-    )
-
-
 def _pep508(text: str, where: str) -> _Dependency:
     try:
         requirement = Requirement(text)
@@ -169,7 +155,7 @@ def _pep508(text: str, where: str) -> _Dependency:
         raise InputError(f"{where}: invalid requirement {text!r}: {_first_line(error)}") from None
     return _Dependency(
         name=requirement.name,
-        version=_conda_version(requirement.specifier),
+        version=conda_version_spec(requirement.specifier),
         extras=tuple(sorted(requirement.extras)),
         marker=requirement.marker,
         url=requirement.url,
@@ -178,7 +164,7 @@ def _pep508(text: str, where: str) -> _Dependency:
 
 def _specifier(text: str, where: str) -> str:
     try:
-        return _conda_version(SpecifierSet(text))
+        return conda_version_spec(SpecifierSet(text))
     except InvalidSpecifier as error:
         raise InputError(
             f"{where}: invalid version specifier {text!r}: {_first_line(error)}"
