@@ -1,9 +1,12 @@
-"""The bootstrap channel: python, pip, pytest and build backends, made from this host.
+"""The bootstrap channel: python, pip, pytest, build backends, compilers and R, from this host.
 
 conda-forge is unreachable, yet every build and test environment needs a
 ``python`` and the tools around it. This module assembles a local file channel
-from the running interpreter (``python.py``) and PyPI wheels (``pypi.py``),
-caches it per user, and reuses it while its inputs are unchanged.
+from the running interpreter (``python.py``), PyPI wheels (``pypi.py``),
+stand-ins for the host's compilers (``compilers.py``) and, when R is installed,
+the host's R with testthat's stack (``r.py``); it caches the channel per user
+and reuses it while its inputs are unchanged. R is optional: without it the
+channel simply has no ``r-base``.
 
 Layout of the bootstrap folder::
 
@@ -34,13 +37,15 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from dsprod.bootstrap.compilers import build_compiler_packages, host_compilers
 from dsprod.bootstrap.pypi import convert_wheel, download, resolve
 from dsprod.bootstrap.python import build_python_packages
+from dsprod.bootstrap.r import build_r_packages, r_inputs
 from dsprod.errors import InputError
 from dsprod.recipe.names import pypi_to_conda
 
 # Bump when the channel's content or layout changes, so cached channels rebuild.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 BASE_PYPI_PACKAGES: tuple[str, ...] = (
     "pip",
@@ -81,6 +86,11 @@ def inputs_key() -> dict[str, Any]:
         "interpreter": sys.base_prefix,
         "python_version": platform.python_version(),
         "base_pypi_packages": sorted(BASE_PYPI_PACKAGES),
+        "compilers": sorted(
+            f"{c.package.conda_name} {c.version} {c.path}" for c in host_compilers()
+        ),
+        # Installing or upgrading R (or testthat) on the host rebuilds the channel.
+        "r": r_inputs(),
     }
 
 
@@ -148,7 +158,12 @@ def _build_channel(root: Path, channel: Path, report: Callable[[str], None]) -> 
     for subdir in _SUBDIRS:
         (staging / subdir).mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="work-", dir=root) as work:
-        for package in build_python_packages(Path(work), [str(staging)], report):
+        built = [
+            *build_python_packages(Path(work), [str(staging)], report),
+            *build_compiler_packages(Path(work), [str(staging)], report),
+            *build_r_packages(Path(work) / "r-output", channels=[str(staging)], report=report),
+        ]
+        for package in built:
             shutil.move(package, staging / package.parent.name / package.name)
     manifest: dict[str, Any] = {"inputs": inputs_key(), "pypi_requests": list(BASE_PYPI_PACKAGES)}
     _convert(_fetch_new_wheels(root, staging, BASE_PYPI_PACKAGES, report), staging, report)

@@ -338,6 +338,49 @@ def installed_closure(
         raise BuildFailed(f"R packages depend on each other in a cycle: {error.args[1]}") from error
 
 
+def host_r() -> RInstallation | None:
+    """The host's R, or None when R is not installed (the channel then has no R)."""
+    r_executable = shutil.which("R")
+    return find_r_installation(r_executable) if r_executable else None
+
+
+def site_libraries(installation: RInstallation) -> list[Path]:
+    """Where the host keeps add-on packages (Debian's ``r-cran-*`` and locally installed ones)."""
+    return [installation.home / "site-library", Path("/usr/local/lib/R/site-library")]
+
+
+def _offered_closure(
+    installation: RInstallation, report: Callable[[str], None]
+) -> list[InstalledRPackage]:
+    """``TESTTHAT_ROOTS`` that are installed, with their dependencies; missing roots are reported.
+
+    R without testthat still gives a channel that can build R packages; only
+    their tests need testthat.
+    """
+    libraries = site_libraries(installation)
+    installed = [
+        root
+        for root in TESTTHAT_ROOTS
+        if any((library / root / "DESCRIPTION").is_file() for library in libraries)
+    ]
+    for root in sorted(set(TESTTHAT_ROOTS) - set(installed)):
+        report(f"R package {root} is not installed (apt install r-cran-{root.lower()}): left out")
+    return installed_closure(installed, libraries, installation)
+
+
+def r_inputs() -> dict[str, object] | None:
+    """What the R part of the channel is made from (part of its cache key); None without R."""
+    installation = host_r()
+    if installation is None:
+        return None
+    closure = _offered_closure(installation, lambda _message: None)
+    return {
+        "home": str(installation.home),
+        "version": installation.version,
+        "packages": {package.name: package.description.get("Version", "") for package in closure},
+    }
+
+
 def build_r_packages(
     output_dir: Path, *, channels: list[str], report: Callable[[str], None]
 ) -> list[Path]:
@@ -347,13 +390,11 @@ def build_r_packages(
     dependencies. Without R on the host there is nothing to repackage: the
     channel simply has no R.
     """
-    r_executable = shutil.which("R")
-    if r_executable is None:
-        report("R not found: skipping r-base")
+    installation = host_r()
+    if installation is None:
+        report("R not found: no r-base in the channel (R packages cannot be built or tested)")
         return []
-    installation = find_r_installation(r_executable)
-    site_libraries = [installation.home / "site-library", Path("/usr/local/lib/R/site-library")]
-    closure = installed_closure(TESTTHAT_ROOTS, site_libraries, installation)
+    closure = _offered_closure(installation, report)
     packages: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="dsprod-r-recipes-") as recipes:
         recipe_dir = Path(recipes) / "r-base"
