@@ -42,8 +42,12 @@ def test_pure_package_is_noarch_generic_with_an_r_install_script() -> None:
     assert recipe.build_requirements == ()
     assert recipe.host_requirements == ("r-base >=4.1",)
     assert recipe.run_requirements == ("r-base >=4.1",)
-    assert recipe.script == (
-        '"$PREFIX/bin/R" CMD INSTALL --no-multiarch --library="$PREFIX/lib/R/library" .',
+    # What CRAN would ship: R CMD build (.Rbuildignore applies), then install of that tarball.
+    script = "\n".join(recipe.script)
+    assert '"$PREFIX/bin/R" CMD build --no-build-vignettes --no-manual "$SRC_DIR"' in script
+    assert script.endswith(
+        '"$PREFIX/bin/R" CMD INSTALL --no-multiarch --library="$PREFIX/lib/R/library"'
+        ' "$tarball_dir"/*.tar.gz'
     )
     assert recipe.test_commands == ("Rscript -e \"library('dspure')\"",)
     assert (recipe.conda_version, recipe.build_string) == ("0.3.0", "gabcdef0_0")

@@ -30,4 +30,9 @@ def runner_for(language: str) -> TestRunner:
         from dsprod.envtest.python import BASE_REQUIREMENTS, run_python_tests
 
         return TestRunner(BASE_REQUIREMENTS, run_python_tests)
+    if language == "r":
+        from dsprod.envtest.r import BASE_REQUIREMENTS as R_BASE_REQUIREMENTS
+        from dsprod.envtest.r import run_r_tests
+
+        return TestRunner(R_BASE_REQUIREMENTS, run_r_tests)
     raise InputError(f"no test runner for language '{language}'")

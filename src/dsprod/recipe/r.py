@@ -1,10 +1,14 @@
 """``ProjectInfo`` of an R package -> neutral ``Recipe``.
 
-The package is installed with the host environment's own R into
-``$PREFIX/lib/R/library``, the library an environment's R searches first.
-rattler-build does not set conda-build's ``$R``/``$R_ARGS``, so the script
-names ``$PREFIX/bin/R`` itself. Compiled packages get the compilers their
-``src/`` needs; pure ones are ``noarch: generic``.
+The package ships what CRAN would get: ``R CMD build`` makes the source
+tarball (so ``.Rbuildignore`` applies, as it does for every CRAN user) and the
+host environment's own R installs that tarball into ``$PREFIX/lib/R/library``,
+the library an environment's R searches first. Installing the source folder
+directly would ship files ``.Rbuildignore`` leaves out, and the package's tests
+could pass on files its users never get. rattler-build does not set
+conda-build's ``$R``/``$R_ARGS``, so the script names ``$PREFIX/bin/R``
+itself. Compiled packages get the compilers their ``src/`` needs; pure ones are
+``noarch: generic``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,13 @@ from dsprod.project.model import ProjectInfo
 from dsprod.project.r import compiled_languages
 from dsprod.recipe.model import About, Recipe
 
-INSTALL_SCRIPT = ('"$PREFIX/bin/R" CMD INSTALL --no-multiarch --library="$PREFIX/lib/R/library" .',)
+INSTALL_SCRIPT = (
+    'tarball_dir="$(mktemp -d)"',
+    "trap 'rm -rf \"$tarball_dir\"' EXIT",
+    '(cd "$tarball_dir" && "$PREFIX/bin/R" CMD build --no-build-vignettes --no-manual "$SRC_DIR")',
+    '"$PREFIX/bin/R" CMD INSTALL --no-multiarch --library="$PREFIX/lib/R/library"'
+    ' "$tarball_dir"/*.tar.gz',
+)
 
 
 def compiler_requirements(languages: tuple[str, ...]) -> tuple[str, ...]:
