@@ -18,6 +18,7 @@ pack ourselves at zstd level 3: its default level 19 costs about 1 s/MB.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import subprocess
@@ -195,6 +196,7 @@ def convert_wheel(wheel: Path, channel_dir: Path) -> Path:
         converter.out_format = CondaPackageFormat.TREE
         converter.std_renames = {}  # names are ours: pypi_to_conda, below
         tree = converter.convert()
+        _restore_wheel_metadata(wheel, tree)
         index_path = tree / "info" / "index.json"
         index = json.loads(index_path.read_text(encoding="utf-8"))
         index["name"] = pypi_to_conda(index["name"])
@@ -247,3 +249,26 @@ def _relocate_unversioned_site_packages(tree: Path) -> bool:
             entry["_path"] = versioned + "/" + entry["_path"].removeprefix(old_prefix)
     paths_file.write_text(json.dumps(paths, indent=2), encoding="utf-8")
     return True
+
+
+def _restore_wheel_metadata(wheel: Path, tree: Path) -> None:
+    """Put the wheel's own METADATA back into the converted package.
+
+    whl2conda rewrites it, moving every dependency with a marker into a made-up
+    ``original`` extra and folding long ``Requires-Dist`` lines over two lines,
+    which pip >= 24 cannot parse (``pip check`` then fails in every env that
+    holds the package). The wheel's file is what pip itself would install.
+    """
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(
+            n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        )
+        original = archive.read(name)
+    paths_file = tree / "info" / "paths.json"
+    paths = json.loads(paths_file.read_text(encoding="utf-8"))
+    for entry in paths["paths"]:
+        if entry["_path"].endswith("/" + name) and (tree / entry["_path"]).is_file():
+            (tree / entry["_path"]).write_bytes(original)
+            entry["sha256"] = hashlib.sha256(original).hexdigest()
+            entry["size_in_bytes"] = len(original)
+    paths_file.write_text(json.dumps(paths, indent=2), encoding="utf-8")
