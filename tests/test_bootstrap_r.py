@@ -200,3 +200,16 @@ def test_example_packages_build_from_their_recipes_and_pass_their_tests(
             " stop_on_failure = TRUE)",
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compiler_stand_ins_carry_the_host_version_and_a_dsprod_build_string() -> None:
+    from dsprod.bootstrap.compilers import COMPILERS, HostCompiler, compilers_recipe
+
+    gcc = HostCompiler(COMPILERS[0], "/usr/bin/gcc", "12.2.0")
+    [output] = json.loads(compilers_recipe([gcc]))["outputs"]
+    assert output["package"] == {"name": "gcc_linux-64", "version": "12.2.0"}
+    assert "dsprod" in output["build"]["string"]
+    assert output["build"]["script"]["env"] == {
+        "DSPROD_COMPILER": "/usr/bin/gcc",
+        "DSPROD_VARIABLES": "CC",
+    }

@@ -72,7 +72,7 @@ quit(status = if (failed) 1L else 0L)
 
 
 @dataclass(frozen=True)
-class TestCase:
+class CaseResult:
     """One test's outcome, as one JUnit ``testcase``."""
 
     suite: str
@@ -84,7 +84,9 @@ class TestCase:
 
 
 @dataclass(frozen=True)
-class _Completed:
+class Completed:
+    """What one Rscript run returned: its exit code and everything it printed."""
+
     exit_code: int
     output: str
 
@@ -99,8 +101,8 @@ def run_r_tests(
     succeed and at least one test that was not skipped.
     """
     environment = r_environment(prefix, os.environ, junit_xml.parent / "no-user-library")
-    cases: list[TestCase] = []
-    runs: list[_Completed] = []
+    cases: list[CaseResult] = []
+    runs: list[Completed] = []
     started = time.monotonic()
     if (tests / "testthat").is_dir():
         package = testthat_package(tests)
@@ -205,11 +207,11 @@ def script_command(prefix: Path, script: Path) -> list[str]:
     return [str(prefix / "bin" / "Rscript"), *RSCRIPT_OPTIONS, str(script)]
 
 
-def testthat_cases(results: Path, completed: _Completed) -> list[TestCase]:
+def testthat_cases(results: Path, completed: Completed) -> list[CaseResult]:
     """One case per ``test_that`` block; a driver that wrote nothing is one error."""
     if not results.is_file():
         return [
-            TestCase(
+            CaseResult(
                 "testthat",
                 "testthat could not run",
                 errors=(f"Rscript exited {completed.exit_code}\n{tail(completed.output)}",),
@@ -217,7 +219,7 @@ def testthat_cases(results: Path, completed: _Completed) -> list[TestCase]:
         ]
     rows = json.loads(results.read_text(encoding="utf-8"))
     return [
-        TestCase(
+        CaseResult(
             suite=str(row.get("file", "testthat")),
             name=str(row.get("test", "")),
             time_s=float(row.get("time") or 0.0),
@@ -229,20 +231,20 @@ def testthat_cases(results: Path, completed: _Completed) -> list[TestCase]:
     ]
 
 
-def script_case(name: str, completed: _Completed, duration: float) -> TestCase:
+def script_case(name: str, completed: Completed, duration: float) -> CaseResult:
     """A plain script passes when Rscript exits 0 (``stop()`` makes it exit 1)."""
     errors = (
         ()
         if completed.exit_code == 0
         else (f"Rscript exited {completed.exit_code}\n{tail(completed.output)}",)
     )
-    return TestCase(SCRIPTS_SUITE, name, round(duration, 3), errors=errors)
+    return CaseResult(SCRIPTS_SUITE, name, round(duration, 3), errors=errors)
 
 
-def write_junit(cases: Sequence[TestCase], path: Path) -> None:
+def write_junit(cases: Sequence[CaseResult], path: Path) -> None:
     """A JUnit XML report: one ``testsuite`` per test file, in the order first seen."""
     root = ET.Element("testsuites")
-    suites: dict[str, list[TestCase]] = {}
+    suites: dict[str, list[CaseResult]] = {}
     for case in cases:
         suites.setdefault(case.suite, []).append(case)
     for suite_name, members in suites.items():
@@ -274,12 +276,12 @@ def write_junit(cases: Sequence[TestCase], path: Path) -> None:
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def _only_skipped(case: TestCase) -> bool:
+def _only_skipped(case: CaseResult) -> bool:
     return case.skipped and not case.failures and not case.errors
 
 
-def _run(command: list[str], cwd: Path, environment: Mapping[str, str]) -> _Completed:
+def _run(command: list[str], cwd: Path, environment: Mapping[str, str]) -> Completed:
     completed = subprocess.run(
         command, cwd=cwd, env=dict(environment), capture_output=True, text=True, check=False
     )
-    return _Completed(completed.returncode, completed.stdout + completed.stderr)
+    return Completed(completed.returncode, completed.stdout + completed.stderr)
