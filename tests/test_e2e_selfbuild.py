@@ -9,6 +9,7 @@ import pytest
 
 from dsprod.bootstrap import ensure_bootstrap_channel
 from dsprod.store.local import LocalStore
+from dsprod.version import to_conda_version
 from tests.projects import REPO_ROOT, dsprod, git
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +32,9 @@ def test_dsprod_run_on_its_own_repository_reaches_testing(
     code, result, stderr = dsprod(clone, "run")
 
     assert code == 0, stderr
-    assert result["name"] == "dsprod" and result["version"] == "0.1.0rc1"
+    assert result["name"] == "dsprod"
+    assert result["version"] == to_conda_version("0.1.0rc1")
     assert result["channels"] == ["unstable", "testing"]
     report = LocalStore(clone / ".dsprod" / "store").load_report(result["sha256"])
     assert report is not None and report["passed"] and report["tests"] > 50
-    assert any(line.startswith("dsprod 0.1.0rc1 ") for line in report["env"])
+    assert any(line.startswith(f"dsprod {result['version']} ") for line in report["env"])
