@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from rattler import Subdir
@@ -17,7 +18,7 @@ build:
   script:
     - mkdir -p $PREFIX/share/{name} && echo '{content}' > $PREFIX/share/{name}/data.txt
 about: {{license: MIT, summary: a test package}}
-extra: {{dsprod: {{commit: "{commit}"}}}}
+extra: {{dsprod: {extra}}}
 """
 
 
@@ -27,13 +28,22 @@ def build_package(
     version: str,
     build: str = "g0",
     content: str = "x",
-    commit: str = "0" * 40,
+    extra: dict[str, str] | None = None,
 ) -> Path:
-    """Build a noarch package holding one text file; returns the .conda file."""
+    """Build a noarch package holding one text file; returns the .conda file.
+
+    ``extra`` goes into ``extra.dsprod`` (the commit defaults to forty zeros).
+    """
     recipe_dir = workdir / f"recipe-{name}-{version}-{build}-{abs(hash(content))}"
     recipe_dir.mkdir(parents=True)
     (recipe_dir / "recipe.yaml").write_text(
-        RECIPE.format(name=name, version=version, build=build, content=content, commit=commit)
+        RECIPE.format(
+            name=name,
+            version=version,
+            build=build,
+            content=content,
+            extra=json.dumps({"commit": "0" * 40, **(extra or {})}),
+        )
     )
     empty_channel = workdir / "empty-channel"
     if not (empty_channel / "noarch" / "repodata.json").exists():

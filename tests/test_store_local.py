@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,29 @@ def test_reports_and_log_round_trip(store: LocalStore, tmp_path: Path) -> None:
     store.append_log({"n": 1})
     store.append_log({"n": 2})
     assert [entry["n"] for entry in store.read_log()] == [1, 2]
+
+
+def _publish_in_another_process(root: str, package: str) -> None:
+    LocalStore(Path(root)).publish(read_artifact(Path(package)), "unstable")
+
+
+def test_concurrent_publishers_lose_nothing_and_readers_never_see_half_an_index(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    packages = [build_package(tmp_path, f"pkg{n}", "1.0") for n in range(6)]
+    store.channel_url("unstable")  # the channel exists before readers start
+    repodata = store.channel_dir("unstable") / "noarch" / "repodata.json"
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=_publish_in_another_process, args=(str(store.root), str(p)))
+        for p in packages
+    ]
+    for worker in workers:
+        worker.start()
+    reads = 0
+    while any(worker.is_alive() for worker in workers):
+        json.loads(repodata.read_text())  # raises if a reader ever saw a partial file
+        reads += 1
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert reads > 0
+    assert {p.name for p in store.packages("unstable")} == {f"pkg{n}" for n in range(6)}
