@@ -105,6 +105,8 @@ def ensure_bootstrap_channel(
 
     ``extra_pypi`` requirements (``dsprod bootstrap --pypi``) are added with
     their dependencies to the channel there is; ``refresh`` rebuilds it all.
+    A rebuild (refresh, or changed inputs such as a new Python) adds back what
+    earlier calls added, so a user's ``--pypi`` packages survive it.
     Raises ``InputError`` for a requirement pip cannot satisfy with wheels.
     """
     requested = [_checked_requirement(text) for text in extra_pypi]
@@ -114,6 +116,9 @@ def ensure_bootstrap_channel(
     with _exclusive_lock(root / ".lock"):
         manifest = read_manifest(channel)
         if refresh or manifest is None or manifest["inputs"] != inputs_key():
+            earlier = manifest["pypi_requests"] if manifest else []
+            kept = [r for r in earlier if r not in BASE_PYPI_PACKAGES]
+            requested = list(dict.fromkeys([*kept, *requested]))
             manifest = _build_channel(root, channel, report)
         elif all(req in manifest["pypi_requests"] for req in requested):
             report(f"bootstrap channel: up to date at {channel}")
