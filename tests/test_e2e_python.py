@@ -93,6 +93,11 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     )
     assert greeting.stdout.strip() == "Hello, QA!"
 
+    # CI re-runs the same commit: the published bytes are reused, tested and kept
+    code, again, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert again["reused"] and again["sha256"] == result["sha256"]
+
     # 4. a commit that breaks a test: run fails, the build stays in unstable only
     test_file = project / "tests" / "test_hello.py"
     test_file.write_text(test_file.read_text().replace('"Hello, Ada!"', '"Goodbye, Ada!"'))

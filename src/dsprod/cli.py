@@ -117,11 +117,12 @@ def build(session: pipeline.Session, allow_dirty: bool) -> dict[str, Any]:
     return {
         **_package(outcome.package),
         "published": outcome.published,
-        "recipe": str(outcome.recipe_path),
-        "log": str(outcome.log_path),
+        "reused": outcome.reused,
+        "recipe": str(outcome.recipe_path) if outcome.recipe_path else None,
+        "log": str(outcome.log_path) if outcome.log_path else None,
         "warnings": list(outcome.warnings),
         "timings_s": _rounded(outcome.timings),
-        "_text": f"{'published' if outcome.published else 'unchanged'}: {outcome.package.filename}"
+        "_text": f"{_build_verb(outcome)}: {outcome.package.filename}"
         f" in {session.settings.channel('unstable')}",
     }
 
@@ -203,6 +204,7 @@ def run(session: pipeline.Session, allow_dirty: bool) -> dict[str, Any]:
     return {
         **_package(outcome.build.package),
         "published": outcome.build.published,
+        "reused": outcome.build.reused,
         "tests": outcome.test.report["summary"],
         "report": str(outcome.test.report_path),
         "channels": levels,
@@ -284,6 +286,12 @@ def _fail(error: DsprodError, as_json: bool) -> None:
     else:
         err_console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
     sys.exit(error.exit_code)
+
+
+def _build_verb(outcome: pipeline.BuildOutcome) -> str:
+    if outcome.reused:
+        return "reused (this commit was built before)"
+    return "published" if outcome.published else "unchanged (same bytes already published)"
 
 
 def _package(package: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import export_tests
 from dsprod.errors import InputError, StoreRefused, TestsFailed
 from dsprod.project import LoadedProject, load_project
+from dsprod.project.model import ProjectInfo
 from dsprod.promote import Promotion, promote
 from dsprod.recipe.model import BUILD_ENV
 from dsprod.store import Store, StoredPackage, open_store
@@ -69,10 +70,12 @@ class BuildOutcome:
     artifact: Artifact
     package: StoredPackage
     published: bool
-    """False when the same bytes were already in the unstable channel."""
-    recipe_path: Path
+    """False when the package was already in the unstable channel."""
+    reused: bool
+    """True when this commit's build was in unstable already and nothing was built."""
+    recipe_path: Path | None
     recipe_generated: bool
-    log_path: Path
+    log_path: Path | None
     timings: dict[str, float]
     warnings: tuple[str, ...]
 
@@ -97,7 +100,13 @@ class RunOutcome:
 def build(
     session: Session, *, allow_dirty: bool = False, builder: str = "rattler-build"
 ) -> BuildOutcome:
-    """Build the project at HEAD, verify the package, publish it to unstable."""
+    """Build the project at HEAD, verify the package, publish it to unstable.
+
+    A commit is built once: when unstable already holds this commit's build
+    (same name, version and build string), it is reused as it is, so that a
+    re-run of CI tests and promotes the very bytes it published before.
+    Builds of a dirty tree are always made anew.
+    """
     timings: dict[str, float] = {}
     started = time.monotonic()
     project = load_project(session.project_root)
@@ -106,6 +115,26 @@ def build(
         raise InputError(
             f"{session.project_root}: the working tree has uncommitted changes, so its version"
             f" ({info.version.pep440}) names no commit; commit them, or pass --allow-dirty"
+        )
+    for warning in info.warnings:
+        session.report(f"warning: {warning}")
+    unstable = session.settings.channel("unstable")
+    existing = _build_of_commit(session.store, unstable, info)
+    if existing is not None and not info.version.dirty:
+        session.report(
+            f"{existing.filename} (commit {info.version.commit[:12]}) is already in"
+            f" {unstable}: reusing it"
+        )
+        return BuildOutcome(
+            artifact=read_artifact(session.store.fetch(existing)),
+            package=existing,
+            published=False,
+            reused=True,
+            recipe_path=None,
+            recipe_generated=False,
+            log_path=None,
+            timings={"prepare": time.monotonic() - started},
+            warnings=info.warnings,
         )
     recipe_path, generated = project.recipe_path(session.work_dir / "recipe")
     session.report(
@@ -135,7 +164,6 @@ def build(
         )
         timings["verify"] = time.monotonic() - started
         started = time.monotonic()
-        unstable = session.settings.channel("unstable")
         published = session.store.publish(artifact, unstable)
         timings["publish"] = time.monotonic() - started
         package = _stored(session.store, unstable, artifact)
@@ -146,6 +174,7 @@ def build(
         artifact=artifact,
         package=package,
         published=published,
+        reused=False,
         recipe_path=recipe_path,
         recipe_generated=generated,
         log_path=log_path,
@@ -182,13 +211,11 @@ def expected_for(project: LoadedProject, forbidden: tuple[str, ...]) -> Expected
 def find_package(session: Session, spec: str | None, level: str = "unstable") -> StoredPackage:
     """The package a command is about: ``NAME==VERSION`` (newest build), or this commit's build."""
     channel = session.settings.channel(level)
-    candidates = session.store.packages(channel)
     if spec is None:
         info = load_project(session.project_root).info
-        wanted = (info.conda_name, info.version.conda, info.version.build_string)
-        for package in candidates:
-            if (package.name, package.version, package.build) == wanted:
-                return package
+        found = _build_of_commit(session.store, channel, info)
+        if found is not None:
+            return found
         raise InputError(
             f"{info.conda_name} {info.version.conda} ({info.version.build_string}) is not in"
             f" channel '{channel}': run `dsprod build` first"
@@ -196,7 +223,11 @@ def find_package(session: Session, spec: str | None, level: str = "unstable") ->
     name, separator, version = spec.partition("==")
     if not separator or not name or not version:
         raise InputError(f"'{spec}': expected NAME==VERSION")
-    matches = [p for p in candidates if p.name == name.strip() and p.version == version.strip()]
+    matches = [
+        p
+        for p in session.store.packages(channel)
+        if p.name == name.strip() and p.version == version.strip()
+    ]
     if not matches:
         raise InputError(f"{spec} is not in channel '{channel}'")
     if len(matches) > 1:
@@ -284,6 +315,15 @@ def status(session: Session) -> dict[str, list[StoredPackage]]:
     }
 
 
+def _build_of_commit(store: Store, channel: str, info: ProjectInfo) -> StoredPackage | None:
+    """The package built from the project's current commit, if the channel holds it."""
+    wanted = (info.conda_name, info.version.conda, info.version.build_string)
+    for package in store.packages(channel):
+        if (package.name, package.version, package.build) == wanted:
+            return package
+    return None
+
+
 def _stored(store: Store, channel: str, artifact: Artifact) -> StoredPackage:
     for package in store.packages(channel):
         if package.key == (artifact.subdir, artifact.filename):
@@ -302,7 +342,7 @@ def _git_toplevel(folder: Path) -> str | None:
 
 def _summary(run: TestRun) -> str:
     if run.tests == 0:
-        return f"no tests ran (pytest exit code {run.exit_code})"
+        return f"no tests ran (test runner exit code {run.exit_code})"
     return (
         f"{run.tests - run.failures - run.errors - run.skipped} passed, {run.failures} failed,"
         f" {run.errors} errors, {run.skipped} skipped"
