@@ -4,8 +4,9 @@
 # It installs dsprod, makes the dependency channel from this host (`dsprod bootstrap`),
 # copies examples/python-hello into a fresh git repository (DSPROD_DEMO_DIR, default
 # a new temporary folder), gives it a history with tags, and runs `dsprod run` at
-# each step, then prints which version sits in which channel. Where R is installed,
-# it ends with a tagged release of examples/r-compiled (an R package with C code).
+# each step. Where R is installed, a tagged release of examples/r-compiled (an R
+# package with C code) joins the same store. Last, it prints which version sits in
+# which channel.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 demo=${DSPROD_DEMO_DIR:-$(mktemp -d -t dsprod-demo-XXXXXX)}
@@ -43,18 +44,17 @@ step "QA tags the same commit 1.2.1: the final release goes on to stable"
 git_ tag 1.2.1
 dsprod run --project "$demo"
 
-step "the channels of the store ($demo/.dsprod/store)"
-dsprod status --project "$demo"
-
 if command -v Rscript >/dev/null 2>&1; then
   r_demo="$demo-r"
-  step "an R package (examples/r-compiled, C code) tagged 0.2.1, in $r_demo"
+  step "an R package with C code (examples/r-compiled) tagged 0.2.1, into the same store"
   mkdir -p "$r_demo"
   cp -r "$here/examples/r-compiled/." "$r_demo/"
   git -C "$r_demo" init --quiet
   git -C "$r_demo" -c user.name=demo -c user.email=demo@example.org add -A
   git -C "$r_demo" -c user.name=demo -c user.email=demo@example.org commit --quiet -m "dscomp"
   git -C "$r_demo" tag 0.2.1
-  dsprod run --project "$r_demo"
-  dsprod status --project "$r_demo"
+  DSPROD_STORE="$demo/.dsprod/store" dsprod run --project "$r_demo"
 fi
+
+step "the channels of the store ($demo/.dsprod/store)"
+dsprod status --project "$demo"

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rattler import Version as CondaVersion
+
 from dsprod.artifact import Artifact, read_artifact
 from dsprod.build import BuildRequest, get_builder
 from dsprod.build.base import Report
@@ -308,9 +310,11 @@ def run(session: Session, *, allow_dirty: bool = False) -> RunOutcome:
 
 
 def status(session: Session) -> dict[str, list[StoredPackage]]:
-    """Every package in each maturity channel."""
+    """Every package in each maturity channel, oldest version first (in conda's order)."""
     return {
-        level: sorted(session.store.packages(name), key=lambda p: (p.name, p.version, p.build))
+        level: sorted(
+            session.store.packages(name), key=lambda p: (p.name, CondaVersion(p.version), p.build)
+        )
         for level, name in session.settings.channels.items()
     }
 
