@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import rattler
+from rattler import Channel, VirtualPackage
+
+from dsprod.store.local import LocalStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
@@ -55,3 +61,25 @@ def dsprod(project: Path, *args: str) -> tuple[int, dict, str]:
     except json.JSONDecodeError:
         document = {"unparsed_stdout": result.stdout}
     return result.returncode, document, result.stderr
+
+
+def channel_state(store: Path) -> dict[str, set[tuple[str, str, str]]]:
+    """(name, version, subdir) of every package in each maturity channel of a local store."""
+    local = LocalStore(store)
+    return {
+        level: {(p.name, p.version, p.subdir) for p in local.packages(level)}
+        for level in ("unstable", "testing", "stable")
+    }
+
+
+def install(prefix: Path, channels: list[str], spec: str) -> list[rattler.RepoDataRecord]:
+    """Solve and install ``spec`` into a new env, as a user of those channels would."""
+    records = asyncio.run(
+        rattler.solve(
+            sources=[Channel(c) for c in channels],
+            specs=[spec],
+            virtual_packages=VirtualPackage.detect(),
+        )
+    )
+    asyncio.run(rattler.install(records, target_prefix=prefix, show_progress=False))
+    return records

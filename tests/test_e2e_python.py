@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import rattler
-from rattler import Channel, VirtualPackage
 
 from dsprod.store.local import LocalStore
-from tests.projects import commit_all, dsprod, git, make_repo
+from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo
 
 pytestmark = pytest.mark.e2e
-
-
-def channel_state(store: Path) -> dict[str, set[tuple[str, str]]]:
-    local = LocalStore(store)
-    return {
-        level: {(p.name, p.version) for p in local.packages(level)}
-        for level in ("unstable", "testing", "stable")
-    }
-
-
-def install(prefix: Path, channels: list[str], spec: str) -> list[rattler.RepoDataRecord]:
-    records = asyncio.run(
-        rattler.solve(
-            sources=[Channel(c) for c in channels],
-            specs=[spec],
-            virtual_packages=VirtualPackage.detect(),
-        )
-    )
-    asyncio.run(rattler.install(records, target_prefix=prefix, show_progress=False))
-    return records
 
 
 def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel: Path) -> None:
@@ -51,7 +28,7 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     dev_version = result["version"]
     assert result["channels"] == ["unstable", "testing"]
     state = channel_state(store)
-    assert ("hello-ds", dev_version) in state["testing"]
+    assert ("hello-ds", dev_version, "noarch") in state["testing"]
     assert state["stable"] == set()
 
     # 2. the same commit tagged 1.2.1rc1: in testing, not stable, and above the dev build
@@ -107,8 +84,8 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     broken = result["report"]["version"]
     assert result["report"]["failures"] == 1
     state = channel_state(store)
-    assert ("hello-ds", broken) in state["unstable"]
-    assert ("hello-ds", broken) not in state["testing"] | state["stable"]
+    assert ("hello-ds", broken, "noarch") in state["unstable"]
+    assert ("hello-ds", broken, "noarch") not in state["testing"] | state["stable"]
 
     # the promotion log tells who promoted what, when, on which report
     log = LocalStore(store).read_log()

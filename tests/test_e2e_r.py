@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-import rattler
-from rattler import Channel, VirtualPackage
 
 from dsprod.store.local import LocalStore
-from tests.projects import commit_all, dsprod, git, make_repo
+from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed on this host"),
 ]
-
-
-def channel_state(store: Path) -> dict[str, set[tuple[str, str, str]]]:
-    local = LocalStore(store)
-    return {
-        level: {(p.name, p.version, p.subdir) for p in local.packages(level)}
-        for level in ("unstable", "testing", "stable")
-    }
-
-
-def install(prefix: Path, channels: list[str], spec: str) -> list[rattler.RepoDataRecord]:
-    records = asyncio.run(
-        rattler.solve(
-            sources=[Channel(c) for c in channels],
-            specs=[spec],
-            virtual_packages=VirtualPackage.detect(),
-        )
-    )
-    asyncio.run(rattler.install(records, target_prefix=prefix, show_progress=False))
-    return records
 
 
 def host_r(*args: str, libraries: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dsprod.project.model import ProjectInfo
+
 # Environment variables the builder sets for every build; recipe writers refer
 # to them so that a recipe file is never stale. The recipe's own values are the
 # defaults, used when the recipe is built without dsprod.
@@ -35,6 +37,19 @@ class About:
     homepage: str | None = None
     repository: str | None = None
     documentation: str | None = None
+
+    @classmethod
+    def of(cls, info: ProjectInfo) -> About:
+        """What the project's own metadata says about it, whatever its language."""
+        return cls(
+            summary=info.summary,
+            description=info.description,
+            license=info.license,
+            license_files=info.license_files,
+            homepage=info.homepage,
+            repository=info.repository,
+            documentation=info.documentation,
+        )
 
 
 @dataclass(frozen=True)
