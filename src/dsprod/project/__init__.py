@@ -19,7 +19,6 @@ class LoadedProject:
     """A project's metadata at HEAD, with where its git repository lives."""
 
     info: ProjectInfo
-    git_root: Path
     repository: str
     """The ``origin`` remote's URL, or the repository's folder when it has none."""
 
@@ -81,7 +80,7 @@ def load_project(root: Path) -> LoadedProject:
         raise InputError(
             f"{root}: no project metadata found (pyproject.toml, setup.cfg or an R DESCRIPTION)"
         )
-    return LoadedProject(info=info, git_root=git_root, repository=_repository(git_root))
+    return LoadedProject(info=info, repository=_repository(git_root))
 
 
 def _read_python(root: Path) -> ProjectInfo:
