@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -17,6 +19,11 @@ from dsprod.build.base import BuildRequest, Report
 from dsprod.errors import BuildFailed, InputError
 
 LOG_TAIL_LINES = 25
+# rattler-build sends no build-step events through its Python API; these log
+# lines mark its stages, and are what the user sees while a build runs.
+MILESTONE = re.compile(
+    r"^(Fetching source|✔ |Compressing archive|Collecting tests|Testing commands)"
+)
 
 
 class RattlerBuilder:
@@ -62,11 +69,15 @@ class _LogCallback:
         self.log = log
         self.report = report
         self.tail: list[str] = []
+        self.started = time.monotonic()
 
     def on_log(self, event: rattler_build.progress.LogEvent) -> None:
         for line in event.message.splitlines() or [""]:
             self.log.write(f"{event.level}: {line}\n")
             self.tail = [*self.tail[-(LOG_TAIL_LINES - 1) :], line]
+            if MILESTONE.match(line.strip()):
+                elapsed = time.monotonic() - self.started
+                self.report(f"build [{elapsed:5.1f} s] {line.strip().rstrip('.:!')}")
 
     def on_build_step(self, event: rattler_build.progress.BuildStepEvent) -> None:
         self.report(f"{event.step_name}: {event.message}".rstrip(": "))
