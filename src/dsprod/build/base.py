@@ -25,6 +25,10 @@ class BuildRequest:
     """Where the full build log is written."""
     run_recipe_tests: bool = True
     """Run the recipe's own smoke tests (imports, ``--help``) right after packaging."""
+    compression_level: int | None = None
+    """zstd level for ``.conda`` files; None keeps the builder's default (slow, small)."""
+    include_recipe: bool = True
+    """Ship the recipe inside the package (``info/recipe``)."""
 
 
 class Builder(Protocol):

