@@ -249,29 +249,41 @@ def test(session: Session, package: StoredPackage) -> TestOutcome:
             " cannot find its tests"
         )
     runner = runner_for(artifact.language or "python")
-    run_dir = Path(tempfile.mkdtemp(prefix=f"test-{artifact.name}-", dir=session.work_dir))
-    prefix = run_dir / "env"
     base = runner.base_requirements
     extra = [r for r in artifact.test_requirements if r.split()[0] not in base]
     requirements = [artifact.spec, *base, *extra]
-    started = time.monotonic()
-    installed = create_env(prefix, session.channels(), requirements, session.report)
-    timings["env"] = time.monotonic() - started
-    candidates = [_git_toplevel(session.project_root), *(filter(None, [artifact.repository]))]
-    tests = export_tests(
-        [c for c in candidates if c], commit, artifact.tests_dir or "tests", run_dir / "source"
-    )
-    session.report(f"running {tests.name}/ of commit {commit[:12]} against the installed package")
-    started = time.monotonic()
-    run = runner.run(prefix, tests, run_dir / "junit.xml", artifact.test_args)
-    timings["tests"] = time.monotonic() - started
+    # The local checkout first (no network), then where the package says it came from.
+    repositories = [r for r in (_git_toplevel(session.project_root), artifact.repository) if r]
+    run_dir = Path(tempfile.mkdtemp(prefix=f"test-{artifact.name}-", dir=session.work_dir))
+    try:
+        tests = export_tests(
+            repositories, commit, artifact.tests_dir or "tests", run_dir / "source"
+        )
+        started = time.monotonic()
+        installed = create_env(run_dir / "env", session.channels(), requirements, session.report)
+        timings["env"] = time.monotonic() - started
+        session.report(
+            f"running {tests.name}/ of commit {commit[:12]} against the installed package"
+        )
+        started = time.monotonic()
+        run = runner.run(run_dir / "env", tests, run_dir / "junit.xml", artifact.test_args)
+        timings["tests"] = time.monotonic() - started
+        report_path = _save_report(session.store, artifact, run, installed)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    report = session.store.load_report(artifact.sha256) or {}
+    return TestOutcome(package, run, report, report_path, timings)
+
+
+def _save_report(store: Store, artifact: Artifact, run: TestRun, installed: list[str]) -> Path:
+    """Keep the outcome in the store, where promotion looks for it."""
     report = {
         "package": artifact.filename,
         "name": artifact.name,
         "version": artifact.version,
         "build": artifact.build,
         "sha256": artifact.sha256,
-        "commit": commit,
+        "commit": artifact.commit,
         "passed": run.passed,
         "summary": _summary(run),
         "tests": run.tests,
@@ -282,9 +294,7 @@ def test(session: Session, package: StoredPackage) -> TestOutcome:
         "env": installed,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    report_path = session.store.save_report(artifact.sha256, report, run.junit_xml)
-    shutil.rmtree(run_dir, ignore_errors=True)
-    return TestOutcome(package, run, report, report_path, timings)
+    return store.save_report(artifact.sha256, report, run.junit_xml)
 
 
 def promote_tested(session: Session, package: StoredPackage) -> list[Promotion]:
