@@ -87,6 +87,17 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     assert ("hello-ds", broken, "noarch") in state["unstable"]
     assert ("hello-ds", broken, "noarch") not in state["testing"] | state["stable"]
 
+    # an administrator cannot promote the failed build by hand, unless forced (and logged)
+    code, refused, stderr = dsprod(project, "promote", f"hello-ds=={broken}", "--to", "testing")
+    assert code == 3 and "its tests failed" in refused["error"], stderr
+    code, forced, stderr = dsprod(
+        project, "promote", f"hello-ds=={broken}", "--to", "testing", "--force"
+    )
+    assert code == 0 and "FORCED" in stderr
+    assert forced["promotions"] == [
+        {"from": "unstable", "to": "testing", "copied": True, "forced": True}
+    ]
+
     # the promotion log tells who promoted what, when, on which report
     log = LocalStore(store).read_log()
     assert [(e["version"], e["to"]) for e in log] == [
@@ -94,7 +105,9 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
         ("1.2.1rc1", "testing"),
         ("1.2.1", "testing"),
         ("1.2.1", "stable"),
+        (broken, "testing"),
     ]
+    assert [e["forced"] for e in log] == [False, False, False, False, True]
     assert all(e["test_report"] and e["who"] and e["time"] for e in log)
 
 
@@ -168,3 +181,23 @@ def test_a_missing_dependency_imported_at_module_level_fails_the_build(
     assert "No module named 'click'" in result["error"]
     assert "full log:" in result["error"]
     assert channel_state(tmp_path / "store")["unstable"] == set()
+
+
+def test_builds_of_a_dirty_tree_are_told_apart_by_their_changes(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    project = make_repo(tmp_path / "hello", "python-hello", tmp_path / "store")
+    git(project, "tag", "1.0")
+    greeting = project / "src" / "hello_ds" / "data" / "greeting.txt"
+    greeting.write_text("Hi, {name}!\n")
+    code, first, stderr = dsprod(project, "build", "--allow-dirty")
+    assert code == 0, stderr
+    assert "_dirty" in first["build"]
+    code, again, stderr = dsprod(project, "build", "--allow-dirty")
+    assert code == 0 and again["reused"], stderr  # the same edits: the same build
+    greeting.write_text("Hey, {name}!\n")
+    code, second, stderr = dsprod(project, "build", "--allow-dirty")
+    assert code == 0 and second["published"], stderr
+    assert second["build"] != first["build"]
+    builds = {p.build for p in LocalStore(tmp_path / "store").packages("unstable")}
+    assert builds == {first["build"], second["build"]}

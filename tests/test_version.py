@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tomllib
 from pathlib import Path
@@ -239,7 +240,7 @@ raw-options = { version_scheme = "no-guess-dev", local_scheme = "no-local-versio
     info = git_version(repo, options_from(toml, repo))
 
     assert info.pep440 == "1.2.post1.dev1"
-    assert info.build_string == f"g{head[:9]}_dirty"
+    assert re.fullmatch(rf"g{head[:9]}_dirty[0-9a-f]{{8}}", info.build_string)
 
 
 def test_hatch_vcs_without_raw_options_uses_setuptools_scm_defaults(repo: Path) -> None:
@@ -377,7 +378,16 @@ def test_fixed_version_marks_a_dirty_tree(repo: Path) -> None:
     info = fixed_version(repo, "0.3.1")
 
     assert info.dirty
-    assert info.build_string.endswith("_dirty")
+    assert re.search(r"_dirty[0-9a-f]{8}$", info.build_string)
+
+
+def test_different_uncommitted_changes_get_different_build_strings(repo: Path) -> None:
+    git(repo, "tag", "1.2")
+    (repo / "tracked.txt").write_text("first edit\n")
+    first = git_version(repo).build_string
+    assert git_version(repo).build_string == first  # the same edits, the same build
+    (repo / "tracked.txt").write_text("second edit\n")
+    assert git_version(repo).build_string != first
 
 
 def test_fixed_version_rejects_a_non_pep440_version(repo: Path) -> None:

@@ -106,8 +106,9 @@ def build(
 
     A commit is built once: when unstable already holds this commit's build
     (same name, version and build string), it is reused as it is, so that a
-    re-run of CI tests and promotes the very bytes it published before.
-    Builds of a dirty tree are always made anew.
+    re-run of CI tests and promotes the very bytes it published before. The
+    build string of a dirty tree carries a digest of its uncommitted changes,
+    so the same holds for the same edits, and other edits are a new build.
     """
     timings: dict[str, float] = {}
     started = time.monotonic()
@@ -122,10 +123,9 @@ def build(
         session.report(f"warning: {warning}")
     unstable = session.settings.channel("unstable")
     existing = _build_of_commit(session.store, unstable, info)
-    if existing is not None and not info.version.dirty:
+    if existing is not None:
         session.report(
-            f"{existing.filename} (commit {info.version.commit[:12]}) is already in"
-            f" {unstable}: reusing it"
+            f"{existing.filename} was built from these sources before: reusing it from {unstable}"
         )
         return BuildOutcome(
             artifact=read_artifact(session.store.fetch(existing)),

@@ -10,6 +10,7 @@ result is spelled for conda.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import warnings
@@ -223,7 +224,9 @@ def git_version(root: Path, options: ScmOptions = ScmOptions()) -> VersionInfo:
     return VersionInfo(
         pep440=public,
         conda=to_conda_version(public),
-        build_string=_build_string(commit, version.local, scm_version.dirty),
+        build_string=_build_string(
+            commit, version.local, _changes_digest(root) if scm_version.dirty else None
+        ),
         commit=commit,
         distance=scm_version.distance,
         dirty=scm_version.dirty,
@@ -244,7 +247,7 @@ def fixed_version(root: Path, pep440: str) -> VersionInfo:
     return VersionInfo(
         pep440=version.public,
         conda=to_conda_version(version.public),
-        build_string=_build_string(commit, version.local, dirty),
+        build_string=_build_string(commit, version.local, _changes_digest(root) if dirty else None),
         commit=commit,
         distance=0,
         dirty=dirty,
@@ -372,17 +375,26 @@ def _tag_version(tag: str, config: Configuration) -> Version | None:
         return tag_to_version(tag, config)
 
 
-def _build_string(commit: str, local: str | None, dirty: bool) -> str:
-    """A conda build string that names the commit: ``g<hash>``, or the sanitised local part.
+def _build_string(commit: str, local: str | None, changes: str | None) -> str:
+    """A conda build string that names the sources: ``g<hash>`` or the sanitised local part.
 
-    The hash makes it unique per commit even when the local scheme omits it; a dirty
-    tree is marked when nothing else in the string says so.
+    The hash makes it unique per commit even when the local scheme omits it. A
+    dirty tree adds ``_dirty<digest of the uncommitted changes>``: two builds of
+    different edits never share a file name, and the same edits name the same build.
     """
     node = f"g{commit[:9]}"
     if local:
         sanitised = _BUILD_STRING_FORBIDDEN.sub("_", local)
-        return sanitised if node in sanitised else f"{node}_{sanitised}"
-    return f"{node}_dirty" if dirty else node
+        node = sanitised if node in sanitised else f"{node}_{sanitised}"
+    return f"{node}_dirty{changes}" if changes else node
+
+
+def _changes_digest(root: Path) -> str:
+    """A short digest of the uncommitted changes to tracked files (``git diff HEAD``)."""
+    diff = subprocess.run(
+        ["git", "diff", "HEAD", "--binary"], cwd=root, capture_output=True, check=False
+    ).stdout
+    return hashlib.sha256(diff).hexdigest()[:8]
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
