@@ -103,3 +103,22 @@ def test_every_command_explains_itself() -> None:
         assert "Exit codes" in result.stdout
     top = subprocess.run([sys.executable, "-m", "dsprod", "--help"], capture_output=True, text=True)
     assert "DSPROD_DEPENDENCY_CHANNELS" in top.stdout and "DSPROD_STORE" in top.stdout
+
+
+def test_broken_description(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "dspure", "r-pure", tmp_path / "store")
+    (repo / "DESCRIPTION").write_text("Package: dspure\nthis line has no colon\n")
+    commit_all(repo, "break DESCRIPTION")
+    git(repo, "tag", "1.0")
+    assert_one_line_error(run_cli(repo, "build"), 2, "DESCRIPTION:2", "this line has no colon")
+
+
+def test_recipe_is_not_written_over_a_maintained_one(project: Path) -> None:
+    first = run_cli(project, "recipe")
+    assert first.returncode == 0, first.stderr
+    written = project / "recipes" / "hello-ds" / "recipe.yaml"
+    written.write_text(written.read_text() + "# maintained by hand\n")
+    assert_one_line_error(run_cli(project, "recipe"), 2, "--regenerate")
+    assert written.read_text().endswith("# maintained by hand\n")
+    again = run_cli(project, "recipe", "--regenerate")
+    assert again.returncode == 0 and "maintained by hand" not in written.read_text()
