@@ -17,6 +17,8 @@ from rich.markup import escape
 from dsprod import __version__, pipeline
 from dsprod.config import ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
 from dsprod.errors import DsprodError, TestsFailed
+from dsprod.project import load_project
+from dsprod.promote import promote as promote_package
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,11 +97,10 @@ def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -> dict
     An existing recipe is maintained by hand and is never overwritten without
     --regenerate.
     """
-    from dsprod.project import load_project
-
     project = load_project(session.project_root)
     if to_stdout:
-        return {"recipe": project.render_recipe(), "_text": project.render_recipe()}
+        text = project.render_recipe()
+        return {"recipe": text, "warnings": list(project.info.warnings), "_text": text}
     path = project.write_recipe(regenerate=regenerate)
     return {
         "recipe_path": str(path),
@@ -171,15 +172,13 @@ def promote(
 
     SPEC is NAME==VERSION; without it, the build of the current commit is promoted.
     """
-    from dsprod.promote import promote as do_promote
-
     package = pipeline.find_package(session, spec)
     if force:
         err_console.print(
             f"[bold red]FORCED promotion of {escape(package.filename)}:"
             " the policy is bypassed, and the promotion log says so[/]"
         )
-    steps = do_promote(session.store, session.settings, package, target, force=force)
+    steps = promote_package(session.store, session.settings, package, target, force=force)
     return {
         **_package(package),
         "promotions": [
