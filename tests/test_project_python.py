@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -621,7 +622,7 @@ def test_dynamic_dependencies_are_reported(tmp_path: Path) -> None:
 
 
 def test_tests_dir_relative_to_git_root(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     info = read(
         tmp_path / "packages" / "sub",
         {

@@ -8,7 +8,6 @@ for ``--json`` and the benchmarks.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from dsprod.envtest.env import create_env
 from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import export_tests
 from dsprod.errors import InputError, StoreRefused, TestsFailed
+from dsprod.git import toplevel
 from dsprod.project import LoadedProject, load_project
 from dsprod.project.model import ProjectInfo
 from dsprod.promote import Promotion, promote
@@ -253,7 +253,8 @@ def test(session: Session, package: StoredPackage) -> TestOutcome:
     extra = [r for r in artifact.test_requirements if r.split()[0] not in base]
     requirements = [artifact.spec, *base, *extra]
     # The local checkout first (no network), then where the package says it came from.
-    repositories = [r for r in (_git_toplevel(session.project_root), artifact.repository) if r]
+    local = toplevel(session.project_root)
+    repositories = [r for r in (str(local) if local else None, artifact.repository) if r]
     run_dir = Path(tempfile.mkdtemp(prefix=f"test-{artifact.name}-", dir=session.work_dir))
     try:
         tests = export_tests(
@@ -345,13 +346,6 @@ def _stored(store: Store, channel: str, artifact: Artifact) -> StoredPackage:
                 raise StoreRefused(f"{artifact.filename}: the channel index lists other bytes")
             return package
     raise StoreRefused(f"{artifact.filename} was published but is missing from '{channel}'s index")
-
-
-def _git_toplevel(folder: Path) -> str | None:
-    result = subprocess.run(
-        ["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True, text=True
-    )
-    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def _summary(run: TestRun) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import subprocess
 import tarfile
-import tempfile
 from pathlib import Path, PurePosixPath
 
 from dsprod.errors import InputError
@@ -22,7 +21,7 @@ def export_tests(candidates: list[str], commit: str, tests_dir: str, destination
     first, then the URL recorded in the package); the first that has the
     commit is used. Returns the exported tests folder.
     """
-    repository = _repository_with(candidates, commit)
+    repository = _repository_with(candidates, commit, destination.parent / "clones")
     if repository is None:
         tried = ", ".join(candidates) or "none recorded"
         raise InputError(f"commit {commit[:12]} is in none of the repositories tried ({tried})")
@@ -38,13 +37,14 @@ def export_tests(candidates: list[str], commit: str, tests_dir: str, destination
     return destination / tests_dir
 
 
-def _repository_with(candidates: list[str], commit: str) -> str | None:
-    for candidate in candidates:
+def _repository_with(candidates: list[str], commit: str, scratch: Path) -> str | None:
+    """The first candidate holding ``commit``; remote ones are cloned (bare) under ``scratch``."""
+    for number, candidate in enumerate(candidates):
         if Path(candidate).is_dir():
             if _has_commit(candidate, commit):
                 return candidate
         else:
-            clone = tempfile.mkdtemp(prefix="dsprod-clone-")
+            clone = str(scratch / str(number))
             result = subprocess.run(
                 ["git", "clone", "--quiet", "--bare", "--filter=blob:none", candidate, clone],
                 capture_output=True,

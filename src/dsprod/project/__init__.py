@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod.errors import InputError
+from dsprod.git import toplevel
 from dsprod.project.model import ProjectInfo
 from dsprod.recipe.model import Recipe
 
@@ -108,14 +109,12 @@ def _read_r(root: Path) -> ProjectInfo:
 
 
 def _git_root(root: Path) -> Path:
-    result = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True
-    )
-    if result.returncode != 0:
+    top = toplevel(root)
+    if top is None:
         raise InputError(
             f"{root}: not inside a git repository (dsprod versions come from git tags)"
         )
-    return Path(result.stdout.strip()).resolve()
+    return top
 
 
 def _repository(git_root: Path) -> str:

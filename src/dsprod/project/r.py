@@ -17,6 +17,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from dsprod.errors import InputError
+from dsprod.git import path_in_repository
 from dsprod.project.model import ProjectInfo
 from dsprod.recipe.licenses_r import r_license_to_spdx
 from dsprod.version import VersionInfo, fixed_version
@@ -185,20 +186,6 @@ def _with_r_base(requirements: list[str]) -> list[str]:
     return ["r-base", *requirements]
 
 
-def _git_root(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
-def _tests_dir(root: Path) -> str:
-    """``tests`` relative to the git root, so a package in a sub-folder still finds them."""
-    git_root = _git_root(root)
-    prefix = root.relative_to(git_root) if git_root else Path()
-    return (prefix / "tests").as_posix()
-
-
 def _urls(value: str) -> list[str]:
     return [url for url in re.split(r"[,\s]+", value) if url]
 
@@ -299,6 +286,6 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
         test_requirements=tuple(tests),
         imports=(package,),
         noarch=not compiled_languages(root),
-        tests_dir=_tests_dir(root),
+        tests_dir=path_in_repository(root, "tests"),
         warnings=tuple(warnings),
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from dsprod.errors import InputError
+from dsprod.git import path_in_repository
 from dsprod.project.python.build_system import COMPILED_BACKENDS
 from dsprod.project.python.setup_cfg import cfg_lines, cfg_pairs
 from dsprod.project.python.tables import Table
@@ -168,6 +169,4 @@ def find_tests_dir(root: Path, pyproject: Table | None) -> str:
             [testpaths] if isinstance(testpaths, str) else options.strings("testpaths")
         ) + candidates
     chosen = next((path for path in candidates if (root / path).is_dir()), "tests")
-    resolved = root.resolve()
-    git_root = next((p for p in (resolved, *resolved.parents) if (p / ".git").exists()), resolved)
-    return (resolved / chosen).relative_to(git_root).as_posix()
+    return path_in_repository(root, chosen)
