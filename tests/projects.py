@@ -67,7 +67,7 @@ def channel_state(store: Path) -> dict[str, set[tuple[str, str, str]]]:
     """(name, version, subdir) of every package in each maturity channel of a local store."""
     local = LocalStore(store)
     return {
-        level: {(p.name, p.version, p.subdir) for p in local.packages(level)}
+        level: {(p.name, p.version, p.subdir) for p in asyncio.run(local.packages(level))}
         for level in ("unstable", "testing", "stable")
     }
 

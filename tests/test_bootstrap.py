@@ -117,7 +117,7 @@ def test_second_call_is_a_cache_hit(bootstrap_channel: Path) -> None:
     before = manifest.stat().st_mtime_ns
     messages: list[str] = []
     started = time.monotonic()
-    again = ensure_bootstrap_channel(bootstrap_channel.parent, report=messages.append)
+    again = asyncio.run(ensure_bootstrap_channel(bootstrap_channel.parent, report=messages.append))
     elapsed = time.monotonic() - started
     assert again == bootstrap_channel
     assert elapsed < 1.0
@@ -130,8 +130,10 @@ def test_second_call_is_a_cache_hit(bootstrap_channel: Path) -> None:
 @pytest.mark.e2e
 def test_unknown_pypi_package_is_an_input_error(bootstrap_channel: Path) -> None:
     with pytest.raises(InputError, match="this-package-does-not-exist-dsprod") as error:
-        ensure_bootstrap_channel(
-            bootstrap_channel.parent, extra_pypi=["this-package-does-not-exist-dsprod"]
+        asyncio.run(
+            ensure_bootstrap_channel(
+                bootstrap_channel.parent, extra_pypi=["this-package-does-not-exist-dsprod"]
+            )
         )
     assert "\n" not in str(error.value)
     assert (bootstrap_channel / MANIFEST_NAME).is_file()  # the channel is left as it was
@@ -141,11 +143,11 @@ def test_unknown_pypi_package_is_an_input_error(bootstrap_channel: Path) -> None
 def test_extra_pypi_package_is_added_not_rebuilt(bootstrap_channel: Path, tmp_path: Path) -> None:
     # A copy of the shared channel, so the shared one never gets the extra package.
     shutil.copytree(bootstrap_channel, tmp_path / "channel", symlinks=True)
-    channel = ensure_bootstrap_channel(tmp_path)
+    channel = asyncio.run(ensure_bootstrap_channel(tmp_path))
     assert channel == tmp_path / "channel"
     python_package = next(channel.glob("linux-64/python-*.conda"))
     python_mtime = python_package.stat().st_mtime_ns
-    ensure_bootstrap_channel(tmp_path, extra_pypi=["six"])
+    asyncio.run(ensure_bootstrap_channel(tmp_path, extra_pypi=["six"]))
     assert python_package.stat().st_mtime_ns == python_mtime
     six = next(channel.glob("noarch/six-*.conda"))
     assert "dsprod" in _index_json(six, tmp_path)["build"]
@@ -155,6 +157,6 @@ def test_extra_pypi_package_is_added_not_rebuilt(bootstrap_channel: Path, tmp_pa
     repodata = json.loads((channel / "noarch" / "repodata.json").read_text())
     assert six.name in repodata["packages.conda"]
 
-    ensure_bootstrap_channel(tmp_path, refresh=True)  # a full rebuild ...
+    asyncio.run(ensure_bootstrap_channel(tmp_path, refresh=True))  # a full rebuild ...
     assert "six" in json.loads((channel / MANIFEST_NAME).read_text())["pypi_requests"]
     assert list(channel.glob("noarch/six-*.conda"))  # ... keeps what --pypi added

@@ -23,7 +23,7 @@ from dsprod.bootstrap.r import (
 )
 from dsprod.bootstrap.recipe_build import build_recipe
 from dsprod.errors import BuildFailed
-from dsprod.version import VersionInfo
+from dsprod.vcs.scm import VersionInfo
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 HAS_R = shutil.which("R") is not None
@@ -179,8 +179,8 @@ def _stand_in_compiler(channel: Path, work: Path) -> None:
 def test_example_packages_build_from_their_recipes_and_pass_their_tests(
     r_channel: Path, tmp_path: Path
 ) -> None:
-    from dsprod.project.r import read_r_project
-    from dsprod.recipe.r import r_recipe
+    from dsprod.languages.r.description import read_r_project
+    from dsprod.languages.r.recipe import r_recipe
     from dsprod.recipe.v1 import render_v1
 
     _stand_in_compiler(r_channel, tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +38,7 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     assert code == 0, stderr
     assert result["version"] == "1.2.1rc1"
     assert result["channels"] == ["unstable", "testing"]
-    testing_url = LocalStore(store).channel_url("testing")
+    testing_url = asyncio.run(LocalStore(store).channel_url("testing"))
     [record] = [
         r
         for r in install(tmp_path / "env-rc", [testing_url, bootstrap_channel.as_uri()], "hello-ds")
@@ -51,7 +52,7 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     assert code == 0, stderr
     assert result["version"] == "1.2.1"
     assert result["channels"] == ["unstable", "testing", "stable"]
-    stable_url = LocalStore(store).channel_url("stable")
+    stable_url = asyncio.run(LocalStore(store).channel_url("stable"))
     prefix = tmp_path / "env-stable"
     install(prefix, [stable_url, bootstrap_channel.as_uri()], "hello-ds")
     reported = subprocess.run(
@@ -99,16 +100,16 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     ]
 
     # the promotion log tells who promoted what, when, on which report
-    log = LocalStore(store).read_log()
-    assert [(e["version"], e["to"]) for e in log] == [
+    log = LocalStore(store).ledger.read_log()
+    assert [(e.version, e.target) for e in log] == [
         (dev_version, "testing"),
         ("1.2.1rc1", "testing"),
         ("1.2.1", "testing"),
         ("1.2.1", "stable"),
         (broken, "testing"),
     ]
-    assert [e["forced"] for e in log] == [False, False, False, False, True]
-    assert all(e["test_report"] and e["who"] and e["time"] for e in log)
+    assert [e.forced for e in log] == [False, False, False, False, True]
+    assert all(e.test_report and e.who and e.time for e in log)
 
 
 def source_tree_pytest_passes(project: Path) -> bool:
@@ -199,5 +200,5 @@ def test_builds_of_a_dirty_tree_are_told_apart_by_their_changes(
     code, second, stderr = dsprod(project, "build", "--allow-dirty")
     assert code == 0 and second["published"], stderr
     assert second["build"] != first["build"]
-    builds = {p.build for p in LocalStore(tmp_path / "store").packages("unstable")}
+    builds = {p.build for p in asyncio.run(LocalStore(tmp_path / "store").packages("unstable"))}
     assert builds == {first["build"], second["build"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -71,7 +72,7 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     code, result, stderr = dsprod(project, "run")
     assert code == 0, stderr
     assert (result["version"], result["channels"]) == ("1.2.1rc1", ["unstable", "testing"])
-    testing_url = LocalStore(store).channel_url("testing")
+    testing_url = asyncio.run(LocalStore(store).channel_url("testing"))
     records = install(tmp_path / "env-rc", [testing_url, bootstrap_channel.as_uri()], "r-dspure")
     assert [str(r.version) for r in records if r.name.normalized == "r-dspure"] == ["1.2.1rc1"]
 
@@ -81,7 +82,7 @@ def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel:
     assert code == 0, stderr
     assert (result["version"], result["channels"]) == ("1.2.1", ["unstable", "testing", "stable"])
     prefix = tmp_path / "env-stable"
-    stable_url = LocalStore(store).channel_url("stable")
+    stable_url = asyncio.run(LocalStore(store).channel_url("stable"))
     records = install(prefix, [stable_url, bootstrap_channel.as_uri()], "r-dspure")
     assert [str(r.version) for r in records if r.name.normalized == "r-dspure"] == ["1.2.1"]
     greeting = subprocess.run(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from dsprod.bootstrap import ensure_bootstrap_channel
+from dsprod.conda.version import to_conda_version
 from dsprod.store.local import LocalStore
-from dsprod.version import to_conda_version
 from tests.projects import REPO_ROOT, dsprod, git
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +25,7 @@ def runtime_and_test_requirements() -> list[str]:
 def test_dsprod_run_on_its_own_repository_reaches_testing(
     tmp_path: Path, bootstrap_channel: Path
 ) -> None:
-    ensure_bootstrap_channel(extra_pypi=runtime_and_test_requirements())
+    asyncio.run(ensure_bootstrap_channel(extra_pypi=runtime_and_test_requirements()))
     clone = tmp_path / "dsprod"
     git(tmp_path, "clone", "--quiet", str(REPO_ROOT), str(clone))
     git(clone, "tag", "0.1.0rc1")  # a pre-release: testing, not stable
@@ -35,6 +36,6 @@ def test_dsprod_run_on_its_own_repository_reaches_testing(
     assert result["name"] == "dsprod"
     assert result["version"] == to_conda_version("0.1.0rc1")
     assert result["channels"] == ["unstable", "testing"]
-    report = LocalStore(clone / ".dsprod" / "store").load_report(result["sha256"])
-    assert report is not None and report["passed"] and report["tests"] > 50
-    assert any(line.startswith(f"dsprod {result['version']} ") for line in report["env"])
+    report = LocalStore(clone / ".dsprod" / "store").ledger.load_report(result["sha256"])
+    assert report is not None and report.passed and report.tests > 50
+    assert any(line.startswith(f"dsprod {result['version']} ") for line in report.env)

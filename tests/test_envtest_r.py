@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dsprod.envtest import r as r_runner
-from dsprod.envtest import runner_for
-from dsprod.envtest.r import SCRIPTS_SUITE, CaseResult, Completed
 from dsprod.envtest.result import junit_counts
 from dsprod.errors import InputError
+from dsprod.languages import language_named
+from dsprod.languages.r import runner as r_runner
+from dsprod.languages.r.runner import SCRIPTS_SUITE, CaseResult, Completed
 
 pytestmark = pytest.mark.selftest
 
@@ -26,7 +26,7 @@ def make_tests(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_r_packages_get_the_r_runner_with_r_base_only() -> None:
-    assert runner_for("r").base_requirements == ("r-base",)
+    assert language_named("r", "test").test_base_requirements == ("r-base",)
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dsprod.errors import InputError
-from dsprod.project.python import read_python_project
-from dsprod.version import VersionInfo
+from dsprod.languages.python import read_python_project
+from dsprod.vcs.scm import VersionInfo
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
 pytestmark = pytest.mark.selftest
@@ -100,7 +100,7 @@ def test_setuptools_src_layout_with_scm(tmp_path: Path) -> None:
         "typing_extensions",
     )
     assert info.test_requirements == ("pytest >=7", "pytest-cov")
-    assert info.python_requires == ">=3.9"
+    assert info.run_requirements[0] == "python >=3.9"
     assert info.entry_points == ("widgets = acme_widgets.cli:main",)
     assert info.imports == ("acme_widgets",)
     assert info.noarch is True
@@ -139,7 +139,7 @@ def test_hatchling_with_hatch_vcs_and_declared_wheel_packages(tmp_path: Path) ->
         },
     )
     assert info.host_requirements == ("python >=3.10,<4", "pip", "hatchling", "hatch-vcs")
-    assert info.python_requires == ">=3.10,<4"
+    assert info.run_requirements[0] == "python >=3.10,<4"
     assert info.run_requirements == ("python >=3.10,<4", "requests >=2.28")
     assert info.imports == ("skyline_core",)
     assert info.test_requirements == ("pytest",)
@@ -258,7 +258,7 @@ def test_poetry_tables_and_constraints(tmp_path: Path) -> None:
         },
     )
     assert info.name == "poetic"
-    assert info.python_requires == ">=3.9,<4"
+    assert info.run_requirements[0] == "python >=3.9,<4"
     assert info.host_requirements == ("python >=3.9,<4", "pip", "poetry-core >=1.0.0")
     assert info.run_requirements == (
         "python >=3.9,<4",
@@ -448,6 +448,7 @@ def test_compiled_extension_in_setup_py_is_not_noarch(tmp_path: Path) -> None:
         },
     )
     assert info.noarch is False
+    assert info.compilers == ("c", "cxx")
 
 
 def test_c_source_inside_package_is_not_noarch(tmp_path: Path) -> None:
@@ -604,7 +605,7 @@ def test_compatible_release_kept_for_dependencies_and_expanded_for_python(tmp_pa
             """,
         },
     )
-    assert info.python_requires == ">=3.10.2,<3.11"
+    assert info.run_requirements[0] == "python >=3.10.2,<3.11"
     assert info.run_requirements == (
         "python >=3.10.2,<3.11",
         "attrs ~=23.1",

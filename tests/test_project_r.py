@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from dsprod.errors import InputError
-from dsprod.project.r import (
+from dsprod.languages.r.description import (
     parse_dependencies,
     r_version_to_pep440,
     read_description,
     read_r_project,
 )
-from dsprod.recipe.licenses_r import r_license_to_spdx
-from dsprod.version import VersionInfo
+from dsprod.languages.r.licenses import r_license_to_spdx
+from dsprod.vcs.scm import VersionInfo
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -292,6 +292,7 @@ def test_r_licences_map_to_spdx(field: str, spdx: str | None, files: tuple[str, 
 def test_compiled_sources_make_the_package_platform_specific(tmp_path: Path) -> None:
     root = write_package(tmp_path / "p", "Package: p1\nVersion: 1\n", **{"src/x.cpp": "int x;"})
     assert read_r_project(root, TAGGED).noarch is False
+    assert read_r_project(root, TAGGED).compilers == ("cxx",)
     headers_only = write_package(tmp_path / "h", "Package: h1\nVersion: 1\n", **{"src/x.h": ""})
     assert read_r_project(headers_only, TAGGED).noarch is True
 

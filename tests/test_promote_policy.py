@@ -8,12 +8,13 @@ from hypothesis import strategies as st
 
 from dsprod.errors import InputError
 from dsprod.promote import decide, highest_level_for
+from tests.packages import test_report
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
 pytestmark = pytest.mark.selftest
 
-PASSED = {"passed": True}
-FAILED = {"passed": False, "summary": "1 passed, 1 failed"}
+PASSED = test_report(passed=True)
+FAILED = test_report(passed=False, summary="1 passed, 1 failed")
 
 
 @pytest.mark.parametrize(

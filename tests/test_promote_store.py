@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from dsprod import promote as promotion
 from dsprod.artifact import read_artifact
 from dsprod.config import load_settings
 from dsprod.errors import StoreRefused
-from dsprod.promote import promote
 from dsprod.store.local import LocalStore
-from tests.packages import build_package
+from tests.packages import build_package, test_report
 
 
 @pytest.fixture
@@ -22,9 +23,17 @@ def store(tmp_path: Path) -> LocalStore:
 def published(tmp_path: Path, store: LocalStore, version: str, pep440: str):
     path = build_package(tmp_path, "alpha", version, extra={"pep440_version": pep440})
     artifact = read_artifact(path)
-    store.publish(artifact, "unstable")
-    [package] = [p for p in store.packages("unstable") if p.version == version]
+    asyncio.run(store.publish(artifact, "unstable"))
+    [package] = [p for p in packages(store, "unstable") if p.version == version]
     return package
+
+
+def packages(store: LocalStore, channel: str):
+    return asyncio.run(store.packages(channel))
+
+
+def promote(store: LocalStore, settings, package, target=None, *, force=False):
+    return asyncio.run(promotion.promote(store, settings, package, target, force=force))
 
 
 def settings(tmp_path: Path):
@@ -35,48 +44,48 @@ def test_untested_packages_stay_in_unstable(tmp_path: Path, store: LocalStore) -
     package = published(tmp_path, store, "1.0", "1.0")
     with pytest.raises(StoreRefused, match="no test report"):
         promote(store, settings(tmp_path), package)
-    assert store.packages("testing") == [] and store.read_log() == []
+    assert packages(store, "testing") == [] and store.ledger.read_log() == []
 
 
 def test_a_tested_final_release_goes_through_testing_to_stable(
     tmp_path: Path, store: LocalStore
 ) -> None:
     package = published(tmp_path, store, "1.0", "1.0")
-    store.save_report(package.sha256, {"passed": True}, None)
+    store.ledger.save_report(test_report(package.sha256), None)
     steps = promote(store, settings(tmp_path), package)
     assert [(s.source_level, s.target_level, s.copied) for s in steps] == [
         ("unstable", "testing", True),
         ("testing", "stable", True),
     ]
-    assert store.packages("stable")[0].sha256 == package.sha256
-    log = store.read_log()
-    assert [(e["from"], e["to"], e["forced"]) for e in log] == [
+    assert packages(store, "stable")[0].sha256 == package.sha256
+    log = store.ledger.read_log()
+    assert [(e.source, e.target, e.forced) for e in log] == [
         ("unstable", "testing", False),
         ("testing", "stable", False),
     ]
-    assert log[0]["test_report"].endswith(f"{package.sha256}.json")
+    assert log[0].test_report.endswith(f"{package.sha256}.json")
     # promoting again copies nothing and logs nothing
     assert [s.copied for s in promote(store, settings(tmp_path), package)] == [False, False]
-    assert len(store.read_log()) == 2
+    assert len(store.ledger.read_log()) == 2
 
 
 def test_a_release_candidate_stops_at_testing(tmp_path: Path, store: LocalStore) -> None:
     package = published(tmp_path, store, "1.0rc1", "1.0rc1")
-    store.save_report(package.sha256, {"passed": True}, None)
+    store.ledger.save_report(test_report(package.sha256), None)
     assert [s.target_level for s in promote(store, settings(tmp_path), package)] == ["testing"]
     with pytest.raises(StoreRefused, match="not a final release"):
         promote(store, settings(tmp_path), package, "stable")
-    assert store.packages("stable") == []
+    assert packages(store, "stable") == []
 
 
 def test_force_is_allowed_and_logged_with_the_rules_it_broke(
     tmp_path: Path, store: LocalStore
 ) -> None:
     package = published(tmp_path, store, "1.0rc1", "1.0rc1")
-    store.save_report(package.sha256, {"passed": False, "summary": "1 failed"}, None)
+    store.ledger.save_report(test_report(package.sha256, passed=False, summary="1 failed"), None)
     steps = promote(store, settings(tmp_path), package, "stable", force=True)
     assert all(step.forced for step in steps)
-    log = store.read_log()
-    assert [e["forced"] for e in log] == [True, True]
-    assert any("tests failed" in rule for rule in log[-1]["overridden_rules"])
-    assert any("not a final release" in rule for rule in log[-1]["overridden_rules"])
+    log = store.ledger.read_log()
+    assert [e.forced for e in log] == [True, True]
+    assert any("tests failed" in rule for rule in log[-1].overridden_rules)
+    assert any("not a final release" in rule for rule in log[-1].overridden_rules)

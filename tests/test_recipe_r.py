@@ -6,10 +6,10 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from dsprod.project.r import read_r_project
-from dsprod.recipe.r import r_recipe
+from dsprod.languages.r.description import read_r_project
+from dsprod.languages.r.recipe import r_recipe
 from dsprod.recipe.v1 import render_v1
-from dsprod.version import VersionInfo
+from dsprod.vcs.scm import VersionInfo
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -39,7 +39,7 @@ def test_pure_package_is_noarch_generic_with_an_r_install_script() -> None:
     recipe = r_recipe(info, "../examples/r-pure", "https://example.org/repo.git")
     assert recipe.name == "r-dspure"
     assert recipe.noarch == "generic"
-    assert recipe.build_requirements == ()
+    assert recipe.compilers == () and recipe.build_requirements == ()
     assert recipe.host_requirements == ("r-base >=4.1",)
     assert recipe.run_requirements == ("r-base >=4.1",)
     # What CRAN would ship: R CMD build (.Rbuildignore applies), then install of that tarball.
@@ -51,8 +51,8 @@ def test_pure_package_is_noarch_generic_with_an_r_install_script() -> None:
     )
     assert recipe.test_commands == ("Rscript -e \"library('dspure')\"",)
     assert (recipe.conda_version, recipe.build_string) == ("0.3.0", "gabcdef0_0")
-    assert recipe.commit == VERSION.commit
-    assert (recipe.source_path, recipe.repository) == (
+    assert recipe.extra.commit == VERSION.commit
+    assert (recipe.source_path, recipe.extra.repository) == (
         "../examples/r-pure",
         "https://example.org/repo.git",
     )
@@ -60,8 +60,8 @@ def test_pure_package_is_noarch_generic_with_an_r_install_script() -> None:
     assert recipe.about.license_files == ("LICENSE",)
     assert recipe.about.homepage == "https://example.org/dspure"
     assert recipe.about.repository == "https://github.com/dsprod/dspure"
-    assert recipe.language == "r"
-    assert recipe.project_test_requirements == ("r-testthat >=3.0.0",)
+    assert recipe.extra.language == "r"
+    assert recipe.extra.test_requirements == ("r-testthat >=3.0.0",)
 
 
 def test_compilers_follow_the_sources_in_src(tmp_path: Path) -> None:
@@ -71,11 +71,7 @@ def test_compilers_follow_the_sources_in_src(tmp_path: Path) -> None:
     )
     recipe = r_recipe(read_r_project(root, VERSION), str(root), str(tmp_path))
     assert recipe.noarch is None
-    assert recipe.build_requirements == (
-        "${{ compiler('c') }}",
-        "${{ compiler('cxx') }}",
-        "${{ compiler('fortran') }}",
-    )
+    assert recipe.compilers == ("c", "cxx", "fortran")
     assert recipe.host_requirements == ("r-base", "r-rcpp >=1.0.5")
     assert recipe.run_requirements == ("r-base", "r-rcpp >=1.0.5")
 
@@ -83,7 +79,7 @@ def test_compilers_follow_the_sources_in_src(tmp_path: Path) -> None:
 def test_cxx_only_package_asks_for_cxx_only(tmp_path: Path) -> None:
     root = make_package(tmp_path / "cc", "Package: cc\nVersion: 1.0\n", {"x.cc": ""})
     recipe = r_recipe(read_r_project(root, VERSION), str(root), str(tmp_path))
-    assert recipe.build_requirements == ("${{ compiler('cxx') }}",)
+    assert recipe.compilers == ("cxx",)
 
 
 def test_the_v1_text_of_a_compiled_recipe_is_valid_yaml_with_a_jinja_compiler() -> None:

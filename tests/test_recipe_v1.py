@@ -11,12 +11,13 @@ import rattler_build
 from ruamel.yaml import YAML
 
 from dsprod.errors import InputError
-from dsprod.project.model import ProjectInfo
-from dsprod.project.python import read_python_project
+from dsprod.languages.python import read_python_project
+from dsprod.languages.python.recipe import DROP_DIRECT_URL, PIP_INSTALL, python_recipe
+from dsprod.project import ProjectInfo
+from dsprod.recipe.extra import DsprodExtra
 from dsprod.recipe.model import About, Recipe
-from dsprod.recipe.python import DROP_DIRECT_URL, PIP_INSTALL, python_recipe
 from dsprod.recipe.v1 import render_v1, write_recipe
-from dsprod.version import VersionInfo
+from dsprod.vcs.scm import VersionInfo
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
 pytestmark = pytest.mark.selftest
@@ -47,15 +48,18 @@ INFO = ProjectInfo(
     host_requirements=("python >=3.9", "pip", "setuptools >=64", "setuptools-scm >=8"),
     run_requirements=("python >=3.9", "pytorch >=2.1", "foo ~=1.4"),
     test_requirements=("pytest",),
-    python_requires=">=3.9",
     entry_points=("widgets = acme_widgets.cli:main", "widgets-admin = acme_widgets.admin:main"),
     imports=("acme_widgets",),
 )
 
 
-def rendered(text: str):
-    """rattler-build's own stage-1 rendering of a recipe text (one variant)."""
-    variants = rattler_build.Stage0Recipe.from_yaml(text).render()
+def rendered(text: str, variables: dict[str, str] | None = None):
+    """rattler-build's own stage-1 rendering of a recipe text (one variant).
+
+    ``variables`` are given as dsprod gives a build its per-commit values.
+    """
+    config = rattler_build.RenderConfig(extra_context=variables) if variables else None
+    variants = rattler_build.Stage0Recipe.from_yaml(text).render(render_config=config)
     assert len(variants) == 1
     return variants[0].recipe
 
@@ -65,29 +69,33 @@ def test_python_recipe_from_project_info() -> None:
     assert recipe.name == "acme-widgets"
     assert (recipe.conda_version, recipe.pep440_version) == ("2.1.0dev4", "2.1.0.dev4")
     assert recipe.build_string == "g0badcafe_4"
-    assert recipe.commit == VERSION.commit
-    assert recipe.repository == "https://github.com/acme/widgets.git"
+    assert recipe.extra.commit == VERSION.commit
+    assert recipe.extra.repository == "https://github.com/acme/widgets.git"
     assert recipe.source_path == "../.."
     assert recipe.noarch == "python"
     assert recipe.script == (PIP_INSTALL, DROP_DIRECT_URL)
-    assert recipe.script_env == (("SETUPTOOLS_SCM_PRETEND_VERSION", "2.1.0.dev4"),)
-    assert recipe.build_requirements == ()
+    assert recipe.pep440_script_env == ("SETUPTOOLS_SCM_PRETEND_VERSION",)
+    assert recipe.compilers == () and recipe.build_requirements == ()
     assert recipe.host_requirements == INFO.host_requirements
     assert recipe.run_requirements == INFO.run_requirements
     assert recipe.entry_points == INFO.entry_points
     assert recipe.test_imports == ("acme_widgets",)
     assert recipe.test_commands == ("widgets --help", "widgets-admin --help")
     assert recipe.about.license == "MIT" and recipe.about.homepage == "https://acme.example"
-    assert (recipe.language, recipe.tests_dir) == ("python", "tests")
-    assert recipe.project_test_requirements == ("pytest",)
+    assert (recipe.extra.language, recipe.extra.tests_dir) == ("python", "tests")
+    assert recipe.extra.test_requirements == ("pytest",)
 
 
 def test_compiled_and_pdm_projects() -> None:
-    compiled = python_recipe(replace(INFO, noarch=False), ".", "/repo")
+    compiled = python_recipe(replace(INFO, noarch=False, compilers=("c", "cxx")), ".", "/repo")
     assert compiled.noarch is None
-    assert compiled.build_requirements == ("${{ compiler('c') }}", "${{ compiler('cxx') }}")
+    assert compiled.compilers == ("c", "cxx")
+    document = YAML(typ="safe").load(render_v1(compiled))
+    assert document["requirements"]["build"] == ["${{ compiler('c') }}", "${{ compiler('cxx') }}"]
     pdm = python_recipe(replace(INFO, build_backend="pdm.backend"), ".", "/repo")
-    assert ("PDM_BUILD_SCM_VERSION", "2.1.0.dev4") in pdm.script_env
+    assert "PDM_BUILD_SCM_VERSION" in pdm.pep440_script_env
+    pdm_script = YAML(typ="safe").load(render_v1(pdm))["build"]["script"]
+    assert pdm_script["env"]["PDM_BUILD_SCM_VERSION"] == "${{ pep440_version }}"
 
 
 def test_render_v1_layout() -> None:
@@ -100,9 +108,9 @@ def test_render_v1_layout() -> None:
     ]  # fmt: skip
     assert document["context"] == {
         "name": "acme-widgets",
-        "version": '${{ env.get("DSPROD_CONDA_VERSION", default="2.1.0dev4") }}',
-        "pep440_version": '${{ env.get("DSPROD_PEP440_VERSION", default="2.1.0.dev4") }}',
-        "build_string": '${{ env.get("DSPROD_BUILD_STRING", default="g0badcafe_4") }}',
+        "version": '${{ dsprod_conda_version | default("2.1.0dev4") }}',
+        "pep440_version": '${{ dsprod_pep440_version | default("2.1.0.dev4") }}',
+        "build_string": '${{ dsprod_build_string | default("g0badcafe_4") }}',
     }
     assert document["package"] == {"name": "${{ name }}", "version": "${{ version }}"}
     assert document["source"] == {"path": "../.."}
@@ -116,18 +124,16 @@ def test_render_v1_layout() -> None:
     assert document["about"]["license_file"] == ["LICENSE"]
     assert "documentation" not in document["about"]
     assert document["extra"]["dsprod"] == {
-        "commit": '${{ env.get("DSPROD_GIT_COMMIT", default="' + VERSION.commit + '") }}',
+        "commit": '${{ dsprod_git_commit | default("' + VERSION.commit + '") }}',
         "pep440_version": "${{ pep440_version }}",
-        "repository": '${{ env.get("DSPROD_GIT_REPOSITORY", default="/repos/widgets") }}',
+        "repository": '${{ dsprod_git_repository | default("/repos/widgets") }}',
         "language": "python",
         "tests_dir": "tests",
         "test_requirements": ["pytest"],
     }
 
 
-def test_rattler_build_renders_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("DSPROD_CONDA_VERSION", "DSPROD_PEP440_VERSION", "DSPROD_BUILD_STRING"):
-        monkeypatch.delenv(variable, raising=False)
+def test_rattler_build_renders_it() -> None:
     text = render_v1(python_recipe(INFO, "../..", "/repos/widgets"))
     recipe = rendered(text)
     assert recipe.package.name == "acme-widgets"
@@ -138,10 +144,14 @@ def test_rattler_build_renders_it(monkeypatch: pytest.MonkeyPatch) -> None:
     assert recipe.requirements.run == ["python >=3.9", "pytorch >=2.1", "foo ~=1.4"]
     assert recipe.about.license == "MIT"
 
-    monkeypatch.setenv("DSPROD_CONDA_VERSION", "2.1.0dev5")
-    monkeypatch.setenv("DSPROD_PEP440_VERSION", "2.1.0.dev5")
-    monkeypatch.setenv("DSPROD_BUILD_STRING", "gfeedbeef_5")
-    later = rendered(text)
+    later = rendered(
+        text,
+        {
+            "dsprod_conda_version": "2.1.0dev5",
+            "dsprod_pep440_version": "2.1.0.dev5",
+            "dsprod_build_string": "gfeedbeef_5",
+        },
+    )
     assert str(later.package.version) == "2.1.0dev5"
     assert later.build.string == "gfeedbeef_5"
     assert later.build.script["env"] == {"SETUPTOOLS_SCM_PRETEND_VERSION": "2.1.0.dev5"}
@@ -153,11 +163,10 @@ def test_minimal_and_compiled_recipes_render() -> None:
         conda_version="0.1",
         pep440_version="0.1",
         build_string="gabc_0",
-        commit="abc",
-        repository='C:\\odd "path"',
         source_path="/abs/bare",
         script=("make install",),
-        build_requirements=("${{ compiler('c') }}",),
+        extra=DsprodExtra(commit="abc", repository='C:\\odd "path"'),
+        compilers=("c",),
         about=About(),
     )
     text = render_v1(minimal)

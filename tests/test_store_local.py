@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
 from pathlib import Path
@@ -10,8 +11,9 @@ import pytest
 
 from dsprod.artifact import read_artifact, sha256_of
 from dsprod.errors import StoreRefused
+from dsprod.store.ledger import PromotionEntry
 from dsprod.store.local import LocalStore
-from tests.packages import build_package
+from tests.packages import build_package, test_report
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
 pytestmark = pytest.mark.selftest
@@ -24,8 +26,8 @@ def store(tmp_path: Path) -> LocalStore:
 
 def test_publish_indexes_the_package(tmp_path: Path, store: LocalStore) -> None:
     artifact = read_artifact(build_package(tmp_path, "alpha", "1.0"))
-    assert store.publish(artifact, "unstable") is True
-    [listed] = store.packages("unstable")
+    assert asyncio.run(store.publish(artifact, "unstable")) is True
+    [listed] = asyncio.run(store.packages("unstable"))
     assert (listed.name, listed.version, listed.build) == ("alpha", "1.0", "g0")
     assert listed.sha256 == artifact.sha256
     assert (
@@ -35,40 +37,40 @@ def test_publish_indexes_the_package(tmp_path: Path, store: LocalStore) -> None:
 
 def test_same_bytes_again_is_a_no_op(tmp_path: Path, store: LocalStore) -> None:
     artifact = read_artifact(build_package(tmp_path, "alpha", "1.0"))
-    store.publish(artifact, "unstable")
-    assert store.publish(artifact, "unstable") is False
-    assert len(store.packages("unstable")) == 1
+    asyncio.run(store.publish(artifact, "unstable"))
+    assert asyncio.run(store.publish(artifact, "unstable")) is False
+    assert len(asyncio.run(store.packages("unstable"))) == 1
 
 
 def test_other_bytes_under_the_same_name_are_refused(tmp_path: Path, store: LocalStore) -> None:
     first = read_artifact(build_package(tmp_path, "alpha", "1.0", content="one"))
     second = read_artifact(build_package(tmp_path, "alpha", "1.0", content="two"))
     assert first.filename == second.filename and first.sha256 != second.sha256
-    store.publish(first, "unstable")
+    asyncio.run(store.publish(first, "unstable"))
     with pytest.raises(StoreRefused, match="refusing to overwrite"):
-        store.publish(second, "unstable")
+        asyncio.run(store.publish(second, "unstable"))
     kept = store.channel_dir("unstable") / "noarch" / first.filename
     assert sha256_of(kept) == first.sha256
 
 
 def test_copy_is_byte_for_byte(tmp_path: Path, store: LocalStore) -> None:
     artifact = read_artifact(build_package(tmp_path, "alpha", "1.0"))
-    store.publish(artifact, "unstable")
-    [package] = store.packages("unstable")
-    assert store.copy(package, "testing") is True
-    [copied] = store.packages("testing")
+    asyncio.run(store.publish(artifact, "unstable"))
+    [package] = asyncio.run(store.packages("unstable"))
+    assert asyncio.run(store.copy(package, "testing")) is True
+    [copied] = asyncio.run(store.packages("testing"))
     assert copied.sha256 == package.sha256
-    assert (store.fetch(copied)).read_bytes() == artifact.path.read_bytes()
+    assert (asyncio.run(store.fetch(copied))).read_bytes() == artifact.path.read_bytes()
 
 
 def test_copy_refuses_a_damaged_source(tmp_path: Path, store: LocalStore) -> None:
     artifact = read_artifact(build_package(tmp_path, "alpha", "1.0"))
-    store.publish(artifact, "unstable")
-    [package] = store.packages("unstable")
-    store.fetch(package).write_bytes(b"damaged")
+    asyncio.run(store.publish(artifact, "unstable"))
+    [package] = asyncio.run(store.packages("unstable"))
+    asyncio.run(store.fetch(package)).write_bytes(b"damaged")
     with pytest.raises(StoreRefused, match="sha256 differs"):
-        store.copy(package, "testing")
-    assert store.packages("testing") == []
+        asyncio.run(store.copy(package, "testing"))
+    assert asyncio.run(store.packages("testing")) == []
 
 
 def test_an_unindexed_file_from_an_interrupted_publish_is_picked_up(
@@ -76,46 +78,66 @@ def test_an_unindexed_file_from_an_interrupted_publish_is_picked_up(
 ) -> None:
     first = read_artifact(build_package(tmp_path, "alpha", "1.0"))
     orphan = read_artifact(build_package(tmp_path, "beta", "2.0"))
-    store.publish(first, "unstable")
+    asyncio.run(store.publish(first, "unstable"))
     # A publish killed after placing its file but before the index swap:
     (store.channel_dir("unstable") / "noarch" / orphan.filename).write_bytes(
         orphan.path.read_bytes()
     )
     repodata = json.loads((store.channel_dir("unstable") / "noarch" / "repodata.json").read_text())
     assert orphan.filename not in repodata["packages.conda"]  # the channel is still valid
-    store.publish(read_artifact(build_package(tmp_path, "gamma", "3.0")), "unstable")
-    assert {p.name for p in store.packages("unstable")} == {"alpha", "beta", "gamma"}
+    asyncio.run(store.publish(read_artifact(build_package(tmp_path, "gamma", "3.0")), "unstable"))
+    assert {p.name for p in asyncio.run(store.packages("unstable"))} == {"alpha", "beta", "gamma"}
 
 
 def test_empty_channels_are_valid(store: LocalStore) -> None:
-    url = store.channel_url("stable")
+    url = asyncio.run(store.channel_url("stable"))
     assert url.startswith("file://")
     assert (store.channel_dir("stable") / "noarch" / "repodata.json").is_file()
-    assert store.packages("stable") == []
+    assert asyncio.run(store.packages("stable")) == []
 
 
 def test_reports_and_log_round_trip(store: LocalStore, tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text("<testsuite tests='1'/>")
-    path = store.save_report("ab" * 32, {"passed": True}, junit)
-    kept = store.load_report("ab" * 32)
-    assert kept is not None and kept["passed"] is True
-    assert kept["report_path"] == str(path)
-    assert Path(kept["junit_xml"]).read_text() == "<testsuite tests='1'/>"
-    store.append_log({"n": 1})
-    store.append_log({"n": 2})
-    assert [entry["n"] for entry in store.read_log()] == [1, 2]
+    saved = store.ledger.save_report(test_report("ab" * 32), junit)
+    kept = store.ledger.load_report("ab" * 32)
+    assert kept is not None and kept.passed is True
+    assert kept == saved and kept.report_path.endswith(f"{'ab' * 32}.json")
+    assert Path(kept.junit_xml).read_text() == "<testsuite tests='1'/>"
+    first, second = (log_entry(n) for n in ("one", "two"))
+    store.ledger.append_log(first)
+    store.ledger.append_log(second)
+    assert store.ledger.read_log() == [first, second]
+
+
+def log_entry(package: str) -> PromotionEntry:
+    return PromotionEntry(
+        time="2026-01-01T00:00:00+00:00",
+        who="tester@host",
+        action="promote",
+        package=package,
+        subdir="noarch",
+        name=package,
+        version="1.0",
+        build="g0",
+        sha256="0" * 64,
+        source="unstable",
+        target="testing",
+        test_report=None,
+        forced=False,
+        overridden_rules=(),
+    )
 
 
 def _publish_in_another_process(root: str, package: str) -> None:
-    LocalStore(Path(root)).publish(read_artifact(Path(package)), "unstable")
+    asyncio.run(LocalStore(Path(root)).publish(read_artifact(Path(package)), "unstable"))
 
 
 def test_concurrent_publishers_lose_nothing_and_readers_never_see_half_an_index(
     tmp_path: Path, store: LocalStore
 ) -> None:
     packages = [build_package(tmp_path, f"pkg{n}", "1.0") for n in range(6)]
-    store.channel_url("unstable")  # the channel exists before readers start
+    asyncio.run(store.channel_url("unstable"))  # the channel exists before readers start
     repodata = store.channel_dir("unstable") / "noarch" / "repodata.json"
     context = multiprocessing.get_context("spawn")
     workers = [
@@ -130,4 +152,6 @@ def test_concurrent_publishers_lose_nothing_and_readers_never_see_half_an_index(
         reads += 1
     assert all(worker.exitcode == 0 for worker in workers)
     assert reads > 0
-    assert {p.name for p in store.packages("unstable")} == {f"pkg{n}" for n in range(6)}
+    assert {p.name for p in asyncio.run(store.packages("unstable"))} == {
+        f"pkg{n}" for n in range(6)
+    }

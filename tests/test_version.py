@@ -10,17 +10,11 @@ from pathlib import Path
 import pytest
 from rattler import Version as CondaVersion
 
+from dsprod.conda.version import is_final, to_conda_version
 from dsprod.errors import InputError
-from dsprod.version import (
-    NoVersionTag,
-    ScmOptions,
-    fixed_version,
-    git_head,
-    git_version,
-    is_final,
-    scm_options_from_pyproject,
-    to_conda_version,
-)
+from dsprod.languages.python.scm import scm_options_from_pyproject
+from dsprod.vcs.git import head as git_head
+from dsprod.vcs.scm import NoVersionTag, ScmOptions, fixed_version, git_version
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
 pytestmark = pytest.mark.selftest

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from packaging.version import Version
 from rattler import Version as CondaVersion
 
-from dsprod.version import to_conda_version
+from dsprod.conda.version import to_conda_version
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
 pytestmark = pytest.mark.selftest

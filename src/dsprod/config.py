@@ -19,15 +19,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from dsprod.errors import InputError
+from dsprod.store import STORE_KINDS, StoreSettings
 
 CONFIG_FILE = "channels.yaml"
-DEFAULT_STORE_DIR = Path(".dsprod") / "store"
 MATURITY_LEVELS = ("unstable", "testing", "stable")
-STORE_KINDS = ("local",)
 
 # Environment variable -> what it overrides; shown in --help and the README.
 ENVIRONMENT_OVERRIDES: dict[str, str] = {
-    "DSPROD_STORE": "local store path (implies store kind 'local')",
+    "DSPROD_STORE": "the store's location (a local store's path)",
     "DSPROD_STORE_KIND": "store kind (one of: " + ", ".join(STORE_KINDS) + ")",
     "DSPROD_CHANNEL_UNSTABLE": "name of the unstable channel",
     "DSPROD_CHANNEL_TESTING": "name of the testing channel",
@@ -36,15 +35,7 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
 }
 
 _TOP_KEYS = {"store", "channels", "dependency_channels"}
-_STORE_KEYS = {"kind", "path"}
-
-
-@dataclass(frozen=True)
-class StoreSettings:
-    """Where packages are published and promoted."""
-
-    kind: str
-    path: Path
+DEFAULT_STORE_KIND = "local"
 
 
 @dataclass(frozen=True)
@@ -52,6 +43,7 @@ class Settings:
     """The validated configuration of one dsprod run."""
 
     store: StoreSettings
+    """The store kind's own validated section (``kind`` and, for a local store, ``path``)."""
     channels: Mapping[str, str]
     """Maturity level (unstable/testing/stable) -> channel name in the store."""
     dependency_channels: tuple[str, ...]
@@ -85,7 +77,7 @@ def load_settings(
     path = config_path or find_config(project_root)
     raw = _read_yaml(path) if path else {}
     base = path.parent if path else project_root.resolve()
-    return _apply_environment(_validate(raw, path, base), environ)
+    return _apply_environment(_validate(raw, path, base, environ), environ)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -103,21 +95,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _validate(raw: Mapping[str, Any], path: Path | None, base: Path) -> Settings:
+def _validate(
+    raw: Mapping[str, Any], path: Path | None, base: Path, environ: Mapping[str, str]
+) -> Settings:
     where = str(path) if path else CONFIG_FILE
     _reject_unknown(raw, _TOP_KEYS, where, "")
-
-    store_raw = raw.get("store", {})
-    _expect(
-        isinstance(store_raw, dict), where, "store", "a mapping with 'kind' and 'path'", store_raw
-    )
-    _reject_unknown(store_raw, _STORE_KEYS, where, "store.")
-    kind = store_raw.get("kind", "local")
-    _expect(kind in STORE_KINDS, where, "store.kind", "one of: " + ", ".join(STORE_KINDS), kind)
-    store_path = store_raw.get("path", str(DEFAULT_STORE_DIR))
-    _expect(
-        isinstance(store_path, str) and store_path != "", where, "store.path", "a path", store_path
-    )
+    store = _store_settings(raw.get("store", {}), where, base, environ)
 
     channels_raw = raw.get("channels", {})
     _expect(isinstance(channels_raw, dict), where, "channels", "a mapping", channels_raw)
@@ -137,26 +120,32 @@ def _validate(raw: Mapping[str, Any], path: Path | None, base: Path) -> Settings
         deps,
     )
     return Settings(
-        store=StoreSettings(kind=kind, path=(base / store_path).resolve()),
+        store=store,
         channels=channels,
         dependency_channels=tuple(deps),
         source=path,
     )
 
 
-def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
-    store = settings.store
+def _store_settings(
+    section: object, where: str, base: Path, environ: Mapping[str, str]
+) -> StoreSettings:
+    """The ``store:`` section, validated by its kind; ``DSPROD_STORE*`` win over the file."""
+    _expect(isinstance(section, dict), where, "store", "a mapping with 'kind' and 'path'", section)
+    assert isinstance(section, dict)
+    kinds = "one of: " + ", ".join(STORE_KINDS)
     if kind := environ.get("DSPROD_STORE_KIND"):
-        _expect(
-            kind in STORE_KINDS,
-            "DSPROD_STORE_KIND",
-            "value",
-            "one of: " + ", ".join(STORE_KINDS),
-            kind,
-        )
-        store = StoreSettings(kind=kind, path=store.path)
-    if store_path := environ.get("DSPROD_STORE"):
-        store = StoreSettings(kind="local", path=Path(store_path).expanduser().resolve())
+        _expect(kind in STORE_KINDS, "DSPROD_STORE_KIND", "value", kinds, kind)
+    else:
+        kind = section.get("kind", DEFAULT_STORE_KIND)
+        _expect(kind in STORE_KINDS, where, "store.kind", kinds, kind)
+    store_kind = STORE_KINDS[kind]
+    _reject_unknown(section, {"kind", *store_kind.settings_keys}, where, "store.")
+    options = {key: value for key, value in section.items() if key != "kind"}
+    return store_kind.parse_settings(options, where, base, environ.get("DSPROD_STORE"))
+
+
+def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
     channels = dict(settings.channels)
     for level in MATURITY_LEVELS:
         if name := environ.get(f"DSPROD_CHANNEL_{level.upper()}"):
@@ -177,7 +166,7 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
     if len(set(channels.values())) != len(channels):
         raise InputError("DSPROD_CHANNEL_*: the three maturity channels must have distinct names")
     return Settings(
-        store=store, channels=channels, dependency_channels=deps, source=settings.source
+        store=settings.store, channels=channels, dependency_channels=deps, source=settings.source
     )
 
 

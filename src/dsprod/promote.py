@@ -2,8 +2,8 @@
 
 The policy (``decide``) is pure and knows no store: a package enters *testing*
 when its tests passed, and *stable* when, in addition, its version is final
-(PEP 440: neither pre- nor dev-release). Promotion copies the very bytes that
-were tested, level by level, and logs every step in the store.
+(PEP 440: neither pre- nor dev-release). Promotion (``promote``) copies the very
+bytes that were tested, level by level, and logs every step in the store's ledger.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
-from typing import Any
 
 from dsprod.artifact import read_artifact
+from dsprod.conda.version import NotPep440, is_final
 from dsprod.config import MATURITY_LEVELS, Settings
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import Store, StoredPackage
-from dsprod.version import is_final
+from dsprod.store.ledger import PromotionEntry, TestReport
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def highest_level_for(pep440_version: str | None) -> str:
 
 
 def decide(
-    target_level: str, pep440_version: str | None, report: dict[str, Any] | None, force: bool
+    target_level: str, pep440_version: str | None, report: TestReport | None, force: bool
 ) -> Decision:
     """The promotion policy, without side effects.
 
@@ -60,8 +60,8 @@ def decide(
     broken: list[str] = []
     if report is None:
         broken.append("no test report for this exact package (run `dsprod test` first)")
-    elif not report.get("passed"):
-        broken.append(f"its tests failed ({report.get('summary', 'see the report')})")
+    elif not report.passed:
+        broken.append(f"its tests failed ({report.summary or 'see the report'})")
     if target_level == "stable" and not _final(pep440_version):
         if pep440_version is None:
             broken.append("the package records no PEP 440 version (extra.dsprod.pep440_version)")
@@ -72,7 +72,7 @@ def decide(
     )
 
 
-def promote(
+async def promote(
     store: Store,
     settings: Settings,
     package: StoredPackage,
@@ -84,8 +84,8 @@ def promote(
 
     Without a target, it goes as far as its version allows (testing, or stable if final).
     """
-    report = store.load_report(package.sha256)
-    pep440_version = read_artifact(store.fetch(package)).pep440_version
+    report = store.ledger.load_report(package.sha256)
+    pep440_version = read_artifact(await store.fetch(package)).extra.pep440_version
     target_level = target_level or highest_level_for(pep440_version)
     decision = decide(target_level, pep440_version, report, force)
     if not decision.allowed:
@@ -94,11 +94,11 @@ def promote(
     steps: list[Promotion] = []
     levels = MATURITY_LEVELS[: MATURITY_LEVELS.index(target_level) + 1]
     for source_level, level in pairwise(levels):
-        source = _package_in(store, settings.channel(source_level), package)
-        copied = store.copy(source, settings.channel(level))
+        source = await _package_in(store, settings.channel(source_level), package)
+        copied = await store.copy(source, settings.channel(level))
         steps.append(Promotion(package, source_level, level, copied, decision.forced))
         if copied or decision.forced:
-            store.append_log(_log_entry(package, source_level, level, report, decision))
+            store.ledger.append_log(_log_entry(package, source_level, level, report, decision))
     return steps
 
 
@@ -107,12 +107,12 @@ def _final(pep440_version: str | None) -> bool:
         return False
     try:
         return is_final(pep440_version)
-    except InputError:  # a hand-written recipe recorded something that is not PEP 440
+    except NotPep440:  # a hand-written recipe recorded something that is not PEP 440
         return False
 
 
-def _package_in(store: Store, channel: str, package: StoredPackage) -> StoredPackage:
-    for candidate in store.packages(channel):
+async def _package_in(store: Store, channel: str, package: StoredPackage) -> StoredPackage:
+    for candidate in await store.packages(channel):
         if candidate.key == package.key:
             if candidate.sha256 != package.sha256:
                 raise StoreRefused(
@@ -126,22 +126,22 @@ def _log_entry(
     package: StoredPackage,
     source_level: str,
     target_level: str,
-    report: dict[str, Any] | None,
+    report: TestReport | None,
     decision: Decision,
-) -> dict[str, Any]:
-    return {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "who": f"{getpass.getuser()}@{socket.gethostname()}",
-        "action": "promote",
-        "package": package.filename,
-        "subdir": package.subdir,
-        "name": package.name,
-        "version": package.version,
-        "build": package.build,
-        "sha256": package.sha256,
-        "from": source_level,
-        "to": target_level,
-        "test_report": report.get("report_path") if report else None,
-        "forced": decision.forced,
-        "overridden_rules": list(decision.broken_rules) if decision.forced else [],
-    }
+) -> PromotionEntry:
+    return PromotionEntry(
+        time=datetime.now(UTC).isoformat(timespec="seconds"),
+        who=f"{getpass.getuser()}@{socket.gethostname()}",
+        action="promote",
+        package=package.filename,
+        subdir=package.subdir,
+        name=package.name,
+        version=package.version,
+        build=package.build,
+        sha256=package.sha256,
+        source=source_level,
+        target=target_level,
+        test_report=report.report_path if report else None,
+        forced=decision.forced,
+        overridden_rules=decision.broken_rules if decision.forced else (),
+    )

@@ -6,20 +6,17 @@ can be seen from the package alone, and say all of what is wrong at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from conda_package_streaming.package_streaming import stream_conda_component
-from packaging.version import InvalidVersion, Version
 from rattler import Version as CondaVersion
 
 from dsprod.artifact import Artifact
+from dsprod.conda.names import is_valid_conda_name
 from dsprod.errors import VerifyFailed
-from dsprod.recipe.names import is_valid_conda_name
 
-_DIST_INFO = re.compile(r"site-packages/([^/]+)-([^/-]+)\.dist-info/METADATA$")
 _TEXT_PROBE = 8192
 _BINARY_SUFFIXES = (".so", ".dylib", ".dll", ".pyd")
 
@@ -32,19 +29,20 @@ class Expected:
     version: str
     build: str
     commit: str
-    pep440: str | None = None
-    """For Python packages: the version the build backend must have written."""
     forbidden_paths: tuple[str, ...] = ()
     """Build-machine paths that must not appear inside a noarch package."""
 
 
-def verify(artifact: Artifact, expected: Expected) -> None:
-    """Raise VerifyFailed listing every problem found, or return quietly."""
+def verify(artifact: Artifact, expected: Expected, language_problems: Iterable[str] = ()) -> None:
+    """Raise VerifyFailed listing every problem found, or return quietly.
+
+    ``language_problems`` are what the project's language found (``Language.check_package``).
+    """
     problems = [
         *_identity(artifact, expected),
         *_paths_inside_prefix(artifact),
         *_about(artifact, expected),
-        *_python_version(artifact, expected),
+        *language_problems,
     ]
     if artifact.subdir == "noarch":
         problems.extend(_noarch_contents(artifact, expected))
@@ -80,27 +78,8 @@ def _about(artifact: Artifact, expected: Expected) -> Iterable[str]:
         yield "no license in about (set it in the project metadata)"
     if not artifact.about.get("summary"):
         yield "no summary in about (set a description in the project metadata)"
-    if artifact.commit != expected.commit:
-        yield f"recorded commit is {artifact.commit!r}, expected {expected.commit!r}"
-
-
-def _python_version(artifact: Artifact, expected: Expected) -> Iterable[str]:
-    if expected.pep440 is None:
-        return
-    found = [m.group(2) for e in artifact.paths if (m := _DIST_INFO.search(e["_path"]))]
-    if not found:
-        yield "no *.dist-info/METADATA in site-packages: pip did not install the project"
-        return
-    for version in found:
-        try:
-            matches = Version(version) == Version(expected.pep440)
-        except InvalidVersion:
-            matches = False
-        if not matches:
-            yield (
-                f"the build backend wrote version {version}, dsprod computed {expected.pep440}"
-                " from git (a static version in the project metadata disagrees with the tags?)"
-            )
+    if artifact.extra.commit != expected.commit:
+        yield f"recorded commit is {artifact.extra.commit!r}, expected {expected.commit!r}"
 
 
 def _noarch_contents(artifact: Artifact, expected: Expected) -> Iterable[str]:

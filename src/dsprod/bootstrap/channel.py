@@ -21,7 +21,6 @@ interrupted run leaves no manifest behind, and the next call rebuilds.
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import json
 import os
@@ -30,19 +29,21 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
+from rattler.index import index_fs
 
 from dsprod.bootstrap.compilers import build_compiler_packages, host_compilers
 from dsprod.bootstrap.pypi import convert_wheel, download, resolve
 from dsprod.bootstrap.python import build_python_packages
 from dsprod.bootstrap.r import build_r_packages, r_inputs
+from dsprod.conda.names import pypi_to_conda
 from dsprod.errors import InputError
-from dsprod.recipe.names import pypi_to_conda
+from dsprod.progress import Report, silent
 
 # Bump when the channel's content or layout changes, so cached channels rebuild.
 FORMAT_VERSION = 3
@@ -94,11 +95,11 @@ def inputs_key() -> dict[str, Any]:
     }
 
 
-def ensure_bootstrap_channel(
+async def ensure_bootstrap_channel(
     directory: Path | None = None,
     extra_pypi: Sequence[str] = (),
     *,
-    report: Callable[[str], None] = lambda _m: None,
+    report: Report = silent,
     refresh: bool = False,
 ) -> Path:
     """Make (or reuse) the bootstrap channel and return its folder.
@@ -119,12 +120,12 @@ def ensure_bootstrap_channel(
             earlier = manifest["pypi_requests"] if manifest else []
             kept = [r for r in earlier if r not in BASE_PYPI_PACKAGES]
             requested = list(dict.fromkeys([*kept, *requested]))
-            manifest = _build_channel(root, channel, report)
+            manifest = await _build_channel(root, channel, report)
         elif all(req in manifest["pypi_requests"] for req in requested):
             report(f"bootstrap channel: up to date at {channel}")
         missing = [req for req in requested if req not in manifest["pypi_requests"]]
         if missing:
-            _add_pypi(root, channel, manifest, missing, report)
+            await _add_pypi(root, channel, manifest, missing, report)
     return channel
 
 
@@ -154,7 +155,7 @@ def _exclusive_lock(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build_channel(root: Path, channel: Path, report: Callable[[str], None]) -> dict[str, Any]:
+async def _build_channel(root: Path, channel: Path, report: Report) -> dict[str, Any]:
     """Build a whole channel beside ``channel`` and swap it in when complete."""
     started = time.monotonic()
     for leftover in [*root.glob("channel.building-*"), *root.glob("channel.old-*")]:
@@ -172,7 +173,7 @@ def _build_channel(root: Path, channel: Path, report: Callable[[str], None]) -> 
             shutil.move(package, staging / package.parent.name / package.name)
     manifest: dict[str, Any] = {"inputs": inputs_key(), "pypi_requests": list(BASE_PYPI_PACKAGES)}
     _convert(_fetch_new_wheels(root, staging, BASE_PYPI_PACKAGES, report), staging, report)
-    _index(staging, report)
+    await _index(staging, report)
     _write_manifest(staging, manifest)
     retired = root / f"channel.old-{os.getpid()}"
     if channel.exists():
@@ -183,12 +184,12 @@ def _build_channel(root: Path, channel: Path, report: Callable[[str], None]) -> 
     return manifest
 
 
-def _add_pypi(
+async def _add_pypi(
     root: Path,
     channel: Path,
     manifest: dict[str, Any],
     requirements: Sequence[str],
-    report: Callable[[str], None],
+    report: Report,
 ) -> None:
     """Add ``requirements`` with their dependencies to a complete channel.
 
@@ -198,13 +199,13 @@ def _add_pypi(
     wheels = _fetch_new_wheels(root, channel, requirements, report)
     (channel / MANIFEST_NAME).unlink()
     _convert(wheels, channel, report)
-    _index(channel, report)
+    await _index(channel, report)
     manifest["pypi_requests"] = [*manifest["pypi_requests"], *requirements]
     _write_manifest(channel, manifest)
 
 
 def _fetch_new_wheels(
-    root: Path, channel: Path, requirements: Sequence[str], report: Callable[[str], None]
+    root: Path, channel: Path, requirements: Sequence[str], report: Report
 ) -> list[Path]:
     """Resolve and download ``requirements``, leaving out packages the channel has."""
     started = time.monotonic()
@@ -221,7 +222,7 @@ def _fetch_new_wheels(
     return wheels
 
 
-def _convert(wheels: Sequence[Path], channel: Path, report: Callable[[str], None]) -> None:
+def _convert(wheels: Sequence[Path], channel: Path, report: Report) -> None:
     started = time.monotonic()
     for wheel in wheels:
         convert_wheel(wheel, channel)
@@ -233,11 +234,9 @@ def _in_channel(channel: Path, pypi_name: str, version: str) -> bool:
     return any(any((channel / subdir).glob(f"{name}-{version}-*.conda")) for subdir in _SUBDIRS)
 
 
-def _index(channel: Path, report: Callable[[str], None]) -> None:
-    from rattler.index import index_fs
-
+async def _index(channel: Path, report: Report) -> None:
     started = time.monotonic()
-    asyncio.run(index_fs(channel, write_shards=False, force=True))
+    await index_fs(channel, write_shards=False, force=True)
     report(f"channel indexed ({time.monotonic() - started:.1f} s)")
 
 

@@ -35,9 +35,9 @@ from urllib.parse import unquote, urlsplit
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 
+from dsprod.conda.names import pypi_to_conda
+from dsprod.conda.specs import conda_requirement
 from dsprod.errors import InputError
-from dsprod.recipe.names import pypi_to_conda
-from dsprod.recipe.specs import conda_requirement
 
 _COMPRESSION_LEVEL = 3
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from dsprod.bootstrap.recipe_build import build_recipe
 from dsprod.errors import BuildFailed
-from dsprod.project.r import (
+from dsprod.languages.r.description import (
     R_BUILTIN_PACKAGES,
     conda_requirements,
     parse_dependencies,
@@ -36,7 +36,7 @@ from dsprod.project.r import (
     r_version_to_pep440,
     read_description,
 )
-from dsprod.recipe.licenses_r import r_license_to_spdx
+from dsprod.languages.r.licenses import r_license_to_spdx
 
 BUILD_STRING = "dsprod_0"
 R_BASE_LICENSE = "GPL-2.0-or-later"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from dsprod.build.base import BuildRequest
-from dsprod.build.rattler_build import RattlerBuilder
+from dsprod.builders.base import BuildRequest
+from dsprod.builders.rattler_build import RattlerBuilder
+from dsprod.progress import silent
 
 COMPRESSION_LEVEL = 3
 
@@ -32,10 +33,10 @@ def build_recipe(
         recipe_path=recipe_path,
         output_dir=output_dir,
         channels=tuple(channels),
-        environment={},
+        variables={},
         log_path=recipe_dir / "build.log",
         run_recipe_tests=False,
         compression_level=COMPRESSION_LEVEL,
         include_recipe=False,
     )
-    return RattlerBuilder().build(request, report=lambda _message: None)
+    return RattlerBuilder().build(request, report=silent)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
 import rattler
 from rattler import Channel, MatchSpec, VirtualPackage
 
-from dsprod.build.base import Report
 from dsprod.errors import EnvironmentFailed, InputError
+from dsprod.progress import Report
 
 
-def create_env(
+async def create_env(
     prefix: Path, channels: Sequence[str], specs: Sequence[str], report: Report
 ) -> list[str]:
     """Solve ``specs`` from ``channels`` (strict priority) and install them into a new ``prefix``.
@@ -28,12 +27,10 @@ def create_env(
         raise InputError(f"invalid requirement in {list(specs)}: {error}") from None
     report(f"solving {len(specs)} requirements from {len(channels)} channels")
     try:
-        records = asyncio.run(
-            rattler.solve(
-                sources=[Channel(url) for url in channels],
-                specs=match_specs,
-                virtual_packages=VirtualPackage.detect(),
-            )
+        records = await rattler.solve(
+            sources=[Channel(url) for url in channels],
+            specs=match_specs,
+            virtual_packages=VirtualPackage.detect(),
         )
     except Exception as error:  # solver errors carry the explanation in their text
         detail = " ".join(str(error).split())
@@ -42,7 +39,7 @@ def create_env(
         ) from None
     report(f"installing {len(records)} packages into {prefix}")
     try:
-        asyncio.run(rattler.install(records, target_prefix=prefix, show_progress=False))
+        await rattler.install(records, target_prefix=prefix, show_progress=False)
     except Exception as error:
         raise EnvironmentFailed(f"installing into {prefix} failed: {error}") from None
     return sorted(f"{r.name.normalized} {r.version} {r.build}" for r in records)

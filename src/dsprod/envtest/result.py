@@ -22,6 +22,18 @@ class TestRun:
     output_tail: str
     """The last lines the runner printed, for the failure message."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
+    @property
+    def summary(self) -> str:
+        """One line: how many passed, failed, errored, were skipped (or that none ran)."""
+        if self.tests == 0:
+            return f"no tests ran (test runner exit code {self.exit_code})"
+        return (
+            f"{self.tests - self.failures - self.errors - self.skipped} passed,"
+            f" {self.failures} failed, {self.errors} errors, {self.skipped} skipped"
+        )
+
 
 def junit_counts(path: Path) -> tuple[int, int, int, int]:
     """(tests, failures, errors, skipped) summed over every testsuite in a JUnit file."""

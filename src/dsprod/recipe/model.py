@@ -1,28 +1,27 @@
 """A neutral conda recipe: what to build, independent of the recipe file format.
 
-Generators (one per language) fill a ``Recipe`` from a ``ProjectInfo``; writers
-(``v1.py`` for rattler-build's ``recipe.yaml``, later ``v0.py`` for
-``meta.yaml``) turn it into text. Values that change with every commit
-(versions, build string, commit) are written so that the builder can set them
-from the environment at build time (see ``BUILD_ENV``): a recipe written once
-into a repository stays right on later commits.
+Each language fills a ``Recipe`` from a ``ProjectInfo``; writers (``v1.py`` for
+rattler-build's ``recipe.yaml``, later a v0 writer for ``meta.yaml``) turn it
+into text. The model holds plain values only, never template syntax: which
+values change with every commit, and so are read from per-build variables
+(``BUILD_VARIABLES``), is the writer's business, as is spelling a compiler.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from dsprod.project.model import ProjectInfo
+from dsprod.recipe.extra import DsprodExtra
 
-# Environment variables the builder sets for every build; recipe writers refer
-# to them so that a recipe file is never stale. The recipe's own values are the
-# defaults, used when the recipe is built without dsprod.
-BUILD_ENV = {
-    "conda_version": "DSPROD_CONDA_VERSION",
-    "pep440_version": "DSPROD_PEP440_VERSION",
-    "build_string": "DSPROD_BUILD_STRING",
-    "commit": "DSPROD_GIT_COMMIT",
-    "repository": "DSPROD_GIT_REPOSITORY",
+# Variables dsprod gives every build (``BuildRequest.variables``); recipe writers
+# refer to them so that a recipe file is never stale. The recipe's own values
+# are the defaults, used when the recipe is built without dsprod.
+BUILD_VARIABLES = {
+    "conda_version": "dsprod_conda_version",
+    "pep440_version": "dsprod_pep440_version",
+    "build_string": "dsprod_build_string",
+    "commit": "dsprod_git_commit",
+    "repository": "dsprod_git_repository",
 }
 
 
@@ -38,19 +37,6 @@ class About:
     repository: str | None = None
     documentation: str | None = None
 
-    @classmethod
-    def of(cls, info: ProjectInfo) -> About:
-        """What the project's own metadata says about it, whatever its language."""
-        return cls(
-            summary=info.summary,
-            description=info.description,
-            license=info.license,
-            license_files=info.license_files,
-            homepage=info.homepage,
-            repository=info.repository,
-            documentation=info.documentation,
-        )
-
 
 @dataclass(frozen=True)
 class Recipe:
@@ -60,19 +46,21 @@ class Recipe:
     conda_version: str
     pep440_version: str
     build_string: str
-    commit: str
-    """Git commit the package is built from; recorded in the package's metadata."""
-    repository: str
-    """Where the git repository lives (remote URL or absolute path), for ``test``."""
     source_path: str
     """Project folder, relative to the recipe file's folder (or absolute)."""
     script: tuple[str, ...]
-    """Build script lines (bash)."""
+    """Build script lines (bash); ``$PYTHON``, ``$PREFIX``, ``$SRC_DIR`` are the builder's."""
+    extra: DsprodExtra
+    """What ``dsprod test`` and promotion read back from the built package (commit ...)."""
     noarch: str | None = None
     """``"python"``, ``"generic"`` or None for a platform-specific package."""
     script_env: tuple[tuple[str, str], ...] = ()
     """Extra environment for the build script; values are literals."""
+    pep440_script_env: tuple[str, ...] = ()
+    """Build script variables that carry this commit's PEP 440 version (per-commit values)."""
     entry_points: tuple[str, ...] = ()
+    compilers: tuple[str, ...] = ()
+    """Compilers by rattler-build's name (``c``, ``cxx``, ``fortran``, ``rust``)."""
     build_requirements: tuple[str, ...] = ()
     host_requirements: tuple[str, ...] = ()
     run_requirements: tuple[str, ...] = ()
@@ -82,10 +70,4 @@ class Recipe:
     """Shell commands the package's own smoke test runs (e.g. ``tool --help``)."""
     test_requirements: tuple[str, ...] = ()
     """Requirements of the smoke-test commands above."""
-    about: About = About()
-    language: str = "python"
-    """Which test runner ``dsprod test`` uses for the package (recorded in its metadata)."""
-    tests_dir: str = "tests"
-    """The project's tests, relative to the git repository root (recorded in its metadata)."""
-    project_test_requirements: tuple[str, ...] = ()
-    """What the project's own tests need (pytest, R Suggests ...), recorded for ``dsprod test``."""
+    about: About = field(default_factory=About)

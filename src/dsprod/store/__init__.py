@@ -1,17 +1,20 @@
-"""Artefact stores behind one interface; ``open_store`` picks the implementation."""
+"""Artefact stores behind one interface; the registry below is the only list of kinds.
+
+A new store kind is one module implementing ``base.Store`` (with its own
+``Ledger``), a settings parser for its ``store:`` section, and one line here.
+"""
 
 from __future__ import annotations
 
-from dsprod.config import StoreSettings
-from dsprod.errors import InputError
-from dsprod.store.base import Store, StoredPackage
+from dsprod.store.base import Store, StoredPackage, StoreKind, StoreSettings
 from dsprod.store.local import LocalStore
 
-__all__ = ["Store", "StoredPackage", "open_store"]
+__all__ = ["STORE_KINDS", "Store", "StoreSettings", "StoredPackage", "open_store"]
+
+STORE_KINDS: dict[str, StoreKind] = {LocalStore.kind: LocalStore}
+"""Every store kind, by the name channels.yaml gives in ``store.kind``."""
 
 
 def open_store(settings: StoreSettings) -> Store:
-    """The store implementation configured in channels.yaml / the environment."""
-    if settings.kind == "local":
-        return LocalStore(settings.path)
-    raise InputError(f"store kind '{settings.kind}' is not supported")
+    """The store the validated settings describe (``config.load_settings`` checked the kind)."""
+    return STORE_KINDS[settings.kind].open(settings)

@@ -1,17 +1,21 @@
-"""The interface every artefact store implements (local folder, anaconda.org, quetz, S3 ...).
+"""The interface every artefact store implements (local folder; later anaconda.org, quetz, S3).
 
-A store holds named channels (one per maturity level), an append-only
-promotion log, and the test reports that promotion decisions rest on. The
-pipeline talks only to this interface, so a new store is one new module.
+A store holds named channels, one per maturity level, and a ``Ledger`` (the
+test reports promotion rests on, and the promotion log). The pipeline talks
+only to these interfaces, so a new store is one new module plus one line in
+``store/__init__.py``. Channel operations are coroutines: most stores are
+servers, and the one event loop a command runs serves them all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from dsprod.artifact import Artifact
+from dsprod.store.ledger import Ledger
 
 
 @dataclass(frozen=True)
@@ -35,48 +39,59 @@ class StoredPackage:
 class Store(Protocol):
     """What the pipeline needs from a place where channels live."""
 
+    @property
+    def ledger(self) -> Ledger:
+        """Where this store keeps test reports and the promotion log."""
+        ...
+
     def describe(self) -> str:
         """A one-line human description (kind and location)."""
         ...
 
-    def channel_url(self, channel: str) -> str:
-        """A URL a solver can read the channel from."""
+    async def channel_url(self, channel: str) -> str:
+        """A URL a solver can read the channel from (an empty channel is still a channel)."""
         ...
 
-    def publish(self, artifact: Artifact, channel: str) -> bool:
+    async def publish(self, artifact: Artifact, channel: str) -> bool:
         """Add a package file to a channel; True if new, False if the same bytes were there.
 
         Raises StoreRefused when a file of that name with other bytes exists.
         """
         ...
 
-    def copy(self, package: StoredPackage, target: str) -> bool:
+    async def copy(self, package: StoredPackage, target: str) -> bool:
         """Copy a package byte for byte (sha256 checked) into another channel."""
         ...
 
-    def packages(self, channel: str) -> list[StoredPackage]:
+    async def packages(self, channel: str) -> list[StoredPackage]:
         """Every package file the channel's index lists."""
         ...
 
-    def fetch(self, package: StoredPackage) -> Path:
+    async def fetch(self, package: StoredPackage) -> Path:
         """A local path holding the package file's bytes."""
         ...
 
-    def save_report(self, sha256: str, report: dict[str, Any], junit_xml: Path | None) -> Path:
-        """Keep a test report for the package with this sha256; returns where it is kept.
 
-        The kept report gains ``report_path`` (and ``junit_xml`` when one was given).
-        """
+class StoreSettings(Protocol):
+    """A store kind's validated ``store:`` section."""
+
+    @property
+    def kind(self) -> str: ...
+
+
+class StoreKind(Protocol):
+    """A store implementation as the registry sees it: parse its settings, open a store."""
+
+    kind: str
+    settings_keys: frozenset[str]
+    """The keys its ``store:`` section may hold besides ``kind``."""
+
+    def parse_settings(
+        self, section: Mapping[str, Any], where: str, base: Path, location: str | None
+    ) -> StoreSettings:
+        """Validate the section (one-line ``InputError`` naming ``where`` and the key)."""
         ...
 
-    def load_report(self, sha256: str) -> dict[str, Any] | None:
-        """The latest test report saved for the package with this sha256."""
-        ...
-
-    def append_log(self, entry: dict[str, Any]) -> None:
-        """Append one entry to the store's promotion log (never rewritten)."""
-        ...
-
-    def read_log(self) -> list[dict[str, Any]]:
-        """Every promotion log entry, oldest first."""
+    def open(self, settings: Any) -> Store:
+        """The store these settings describe."""
         ...

@@ -16,14 +16,14 @@ picked up by the next publish).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +31,52 @@ from rattler import Subdir
 from rattler.index import index_fs
 
 from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, sha256_of
-from dsprod.errors import StoreRefused
+from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import StoredPackage
+from dsprod.store.ledger import PromotionEntry, TestReport
 
 NOARCH = "noarch"
+
+
+DEFAULT_PATH = Path(".dsprod") / "store"
+"""Where the embedded default store lives, relative to channels.yaml (or the project)."""
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """The ``store:`` section of channels.yaml for ``kind: local``."""
+
+    path: Path
+    kind: str = "local"
 
 
 class LocalStore:
     """A store in a folder; channels are readable as ``file://`` URLs."""
 
+    kind = "local"
+    settings_keys = frozenset({"path"})
+
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.ledger = FileLedger(root)
+
+    @classmethod
+    def parse_settings(
+        cls, section: Mapping[str, Any], where: str, base: Path, location: str | None
+    ) -> LocalSettings:
+        """Validate the section; ``location`` ($DSPROD_STORE) replaces ``path`` when given."""
+        if location:
+            return LocalSettings(path=Path(location).expanduser().resolve())
+        path = section.get("path", str(DEFAULT_PATH))
+        if not isinstance(path, str) or path == "":
+            raise InputError(
+                f"{where}: 'store.path' must be a path, got {type(path).__name__} {path!r}"
+            )
+        return LocalSettings(path=(base / path).resolve())
+
+    @classmethod
+    def open(cls, settings: LocalSettings) -> LocalStore:
+        return cls(settings.path)
 
     def describe(self) -> str:
         return f"local store at {self.root}"
@@ -49,32 +84,32 @@ class LocalStore:
     def channel_dir(self, channel: str) -> Path:
         return self.root / "channels" / channel
 
-    def channel_url(self, channel: str) -> str:
-        with self._locked():
-            self._ensure_channel(channel)
+    async def channel_url(self, channel: str) -> str:
+        with _locked(self.root):
+            await self._ensure_channel(channel)
         return self.channel_dir(channel).as_uri()
 
-    def publish(self, artifact: Artifact, channel: str) -> bool:
-        with self._locked():
-            self._ensure_channel(channel)
+    async def publish(self, artifact: Artifact, channel: str) -> bool:
+        with _locked(self.root):
+            await self._ensure_channel(channel)
             added = self._place(artifact.path, artifact.sha256, channel, artifact.subdir)
-            self._reindex(channel, artifact.subdir)
+            await self._reindex(channel, artifact.subdir)
         return added
 
-    def copy(self, package: StoredPackage, target: str) -> bool:
-        source = self.fetch(package)
+    async def copy(self, package: StoredPackage, target: str) -> bool:
+        source = await self.fetch(package)
         if sha256_of(source) != package.sha256:
             raise StoreRefused(
                 f"{source}: sha256 differs from the index of channel '{package.channel}';"
                 " the channel is damaged, not copying"
             )
-        with self._locked():
-            self._ensure_channel(target)
+        with _locked(self.root):
+            await self._ensure_channel(target)
             added = self._place(source, package.sha256, target, package.subdir)
-            self._reindex(target, package.subdir)
+            await self._reindex(target, package.subdir)
         return added
 
-    def packages(self, channel: str) -> list[StoredPackage]:
+    async def packages(self, channel: str) -> list[StoredPackage]:
         found: list[StoredPackage] = []
         folder = self.channel_dir(channel)
         if not folder.is_dir():
@@ -97,63 +132,19 @@ class LocalStore:
                     )
         return found
 
-    def fetch(self, package: StoredPackage) -> Path:
+    async def fetch(self, package: StoredPackage) -> Path:
         return self.channel_dir(package.channel) / package.subdir / package.filename
-
-    def save_report(self, sha256: str, report: dict[str, Any], junit_xml: Path | None) -> Path:
-        folder = self.root / "reports"
-        folder.mkdir(parents=True, exist_ok=True)
-        if junit_xml is not None and junit_xml.is_file():
-            kept_xml = folder / f"{sha256}.xml"
-            _atomic_write(kept_xml, junit_xml.read_bytes())
-            report = {**report, "junit_xml": str(kept_xml)}
-        destination = folder / f"{sha256}.json"
-        report = {**report, "report_path": str(destination)}
-        _atomic_write(destination, json.dumps(report, indent=2, sort_keys=True).encode())
-        return destination
-
-    def load_report(self, sha256: str) -> dict[str, Any] | None:
-        path = self.root / "reports" / f"{sha256}.json"
-        if not path.is_file():
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
-
-    def append_log(self, entry: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, sort_keys=True) + "\n"
-        with self._locked(), (self.root / "promotions.log").open("a", encoding="utf-8") as log:
-            log.write(line)
-            log.flush()
-            os.fsync(log.fileno())
-
-    def read_log(self) -> list[dict[str, Any]]:
-        path = self.root / "promotions.log"
-        if not path.is_file():
-            return []
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
 
     # -- internals -------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """Hold the store's write lock (an flock, released if the process dies)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def _ensure_channel(self, channel: str) -> None:
+    async def _ensure_channel(self, channel: str) -> None:
         """Give a channel an index for noarch and this host's subdir, even when empty (lock held).
 
         Solvers read both; a channel without them is not a channel to them.
         """
         for subdir in (NOARCH, str(Subdir.current())):
             if not (self.channel_dir(channel) / subdir / "repodata.json").is_file():
-                self._reindex(channel, subdir)
+                await self._reindex(channel, subdir)
 
     def _place(self, source: Path, sha256: str, channel: str, subdir: str) -> bool:
         """Put the file into the channel without ever replacing existing bytes."""
@@ -180,7 +171,7 @@ class LocalStore:
             os.unlink(temporary)
         return True
 
-    def _reindex(self, channel: str, subdir: str) -> None:
+    async def _reindex(self, channel: str, subdir: str) -> None:
         """Index one subdir in a staging copy, then swap its repodata.json in atomically.
 
         The live index is copied into the staging folder first, so only the
@@ -198,17 +189,68 @@ class LocalStore:
                     os.link(package, staged / package.name)
             if (live / "repodata.json").is_file():
                 shutil.copyfile(live / "repodata.json", staged / "repodata.json")
-            asyncio.run(
-                index_fs(
-                    staging_root,
-                    target_platform=Subdir(subdir),
-                    write_zst=False,
-                    write_shards=False,
-                )
+            await index_fs(
+                staging_root,
+                target_platform=Subdir(subdir),
+                write_zst=False,
+                write_shards=False,
             )
             os.replace(staged / "repodata.json", live / "repodata.json")
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
+
+
+class FileLedger:
+    """The local store's ledger: ``reports/<sha256>.json`` (+ ``.xml``) and ``promotions.log``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def save_report(self, report: TestReport, junit_xml: Path | None) -> TestReport:
+        folder = self.root / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        kept_xml = None
+        if junit_xml is not None and junit_xml.is_file():
+            kept_xml = folder / f"{report.sha256}.xml"
+            _atomic_write(kept_xml, junit_xml.read_bytes())
+        destination = folder / f"{report.sha256}.json"
+        kept = report.kept_at(str(destination), str(kept_xml) if kept_xml else None)
+        _atomic_write(destination, json.dumps(kept.to_json(), indent=2, sort_keys=True).encode())
+        return kept
+
+    def load_report(self, sha256: str) -> TestReport | None:
+        path = self.root / "reports" / f"{sha256}.json"
+        if not path.is_file():
+            return None
+        return TestReport.from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+
+    def append_log(self, entry: PromotionEntry) -> None:
+        line = json.dumps(entry.to_json(), sort_keys=True) + "\n"
+        with _locked(self.root), (self.root / "promotions.log").open("a", encoding="utf-8") as log:
+            log.write(line)
+            log.flush()
+            os.fsync(log.fileno())
+
+    def read_log(self) -> list[PromotionEntry]:
+        path = self.root / "promotions.log"
+        if not path.is_file():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [
+            PromotionEntry.from_json(json.loads(line), str(path)) for line in lines if line.strip()
+        ]
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """Hold the store's write lock (an flock, released if the process dies)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

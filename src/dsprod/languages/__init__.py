@@ -1,0 +1,44 @@
+"""The languages dsprod builds, and the choice between them.
+
+Each language is a package here implementing ``base.Language``; this registry
+is the only place that lists them. Detection asks them in order, so a folder
+holding both an R ``DESCRIPTION`` and a ``pyproject.toml`` is an R package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dsprod.errors import InputError
+from dsprod.languages.base import Language
+from dsprod.languages.python import PYTHON
+from dsprod.languages.r import R
+
+LANGUAGES: dict[str, Language] = {language.name: language for language in (R, PYTHON)}
+"""Every language, by the name packages record; in detection order."""
+
+
+def detect(root: Path) -> Language:
+    """The language of the project in ``root``."""
+    for language in LANGUAGES.values():
+        if language.detect(root):
+            return language
+    raise InputError(
+        f"{root}: no project metadata found (pyproject.toml, setup.cfg or an R DESCRIPTION)"
+    )
+
+
+def language_named(name: str | None, where: str) -> Language:
+    """The language a package recorded (``extra.dsprod.language``); ``where`` names the package."""
+    if name is None:
+        raise InputError(
+            f"{where} records no language (extra.dsprod.language): dsprod cannot tell how to"
+            f" test it (known: {', '.join(LANGUAGES)})"
+        )
+    try:
+        return LANGUAGES[name]
+    except KeyError:
+        raise InputError(
+            f"{where} records language '{name}', which dsprod does not know"
+            f" (known: {', '.join(LANGUAGES)})"
+        ) from None

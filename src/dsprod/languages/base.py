@@ -1,0 +1,103 @@
+"""The interface every language implements, and what all of them share.
+
+A language knows how to recognise its projects, read their own metadata (and
+their own versioning options) into a ``ProjectInfo``, describe the package as a
+neutral ``Recipe``, run the project's tests against the installed package, and
+check a built package for what only it can see. Adding a language is one
+package under ``languages/`` plus one line in ``languages/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from dsprod.artifact import Artifact
+from dsprod.envtest.result import TestRun
+from dsprod.project import ProjectInfo
+from dsprod.recipe.extra import DsprodExtra
+from dsprod.recipe.model import About, Recipe
+
+
+class Language(Protocol):
+    """One language's knowledge, from its metadata files to its test runner."""
+
+    @property
+    def name(self) -> str:
+        """The name packages record (``extra.dsprod.language``) and ``ProjectInfo.language``."""
+        ...
+
+    @property
+    def test_base_requirements(self) -> tuple[str, ...]:
+        """Installed into every test env beside the package (e.g. pytest)."""
+        ...
+
+    def detect(self, root: Path) -> bool:
+        """True when ``root`` holds a project of this language."""
+        ...
+
+    def read(self, root: Path) -> ProjectInfo:
+        """The project's metadata at HEAD, versioned from git with the project's own options."""
+        ...
+
+    def recipe(self, info: ProjectInfo, source_path: str, repository: str) -> Recipe:
+        """The recipe that builds ``info`` from ``source_path`` (relative to the recipe file).
+
+        ``repository`` is where the commit can be fetched again (``extra.dsprod``).
+        """
+        ...
+
+    def run_tests(
+        self, prefix: Path, tests: Path, junit_xml: Path, extra_args: Sequence[str]
+    ) -> TestRun:
+        """Run the exported ``tests`` folder against the package installed in ``prefix``."""
+        ...
+
+    def check_package(self, artifact: Artifact, info: ProjectInfo) -> Iterable[str]:
+        """Problems only this language can see in a freshly built package (none: empty)."""
+        ...
+
+
+def recipe_for(
+    info: ProjectInfo, source_path: str, repository: str, **language_fields: Any
+) -> Recipe:
+    """A ``Recipe`` with what every package has, plus the language's own ``language_fields``."""
+    return Recipe(
+        name=info.conda_name,
+        conda_version=info.version.conda,
+        pep440_version=info.version.pep440,
+        build_string=info.version.build_string,
+        source_path=source_path,
+        extra=extra_of(info, repository),
+        compilers=info.compilers,
+        host_requirements=info.host_requirements,
+        run_requirements=info.run_requirements,
+        about=about_of(info),
+        **language_fields,
+    )
+
+
+def about_of(info: ProjectInfo) -> About:
+    """What the project's own metadata says about it, whatever its language."""
+    return About(
+        summary=info.summary,
+        description=info.description,
+        license=info.license,
+        license_files=info.license_files,
+        homepage=info.homepage,
+        repository=info.repository,
+        documentation=info.documentation,
+    )
+
+
+def extra_of(info: ProjectInfo, repository: str) -> DsprodExtra:
+    """The ``extra.dsprod`` record for a package built from ``info`` at its commit."""
+    return DsprodExtra(
+        commit=info.version.commit,
+        pep440_version=info.version.pep440,
+        repository=repository,
+        language=info.language,
+        tests_dir=info.tests_dir,
+        test_requirements=info.test_requirements,
+    )

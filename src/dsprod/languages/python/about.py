@@ -1,0 +1,67 @@
+"""The recipe's about section from the metadata: SPDX licence, licence files, project URLs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dsprod.conda.licenses import spdx_expression, spdx_from_classifiers
+from dsprod.errors import InputError
+from dsprod.languages.python.metadata import Metadata
+
+# The usual licence file names, looked for when a project declares no licence files.
+DEFAULT_LICENSE_FILES = ("LICEN[CS]E*", "COPYING*")
+
+# Normalised URL label -> the recipe's about field.
+_URL_KINDS = {
+    "homepage": "homepage",
+    "home": "homepage",
+    "repository": "repository",
+    "repo": "repository",
+    "source": "repository",
+    "sourcecode": "repository",
+    "code": "repository",
+    "documentation": "documentation",
+    "docs": "documentation",
+}
+
+
+def license_expression(meta: Metadata) -> str | None:
+    """The SPDX licence, from the licence field or else the trove classifiers."""
+    if meta.license_text:
+        spdx = spdx_expression(meta.license_text)
+        if spdx:
+            return spdx
+        meta.warnings.append(
+            f"{meta.license_field} {meta.license_text!r} is not an SPDX expression; left out"
+        )
+    return spdx_from_classifiers(meta.classifiers, meta.warnings.append)
+
+
+def find_license_files(root: Path, meta: Metadata) -> tuple[str, ...]:
+    """Licence files relative to ``root``; a declared pattern that matches nothing warns."""
+    declared = meta.license_patterns is not None
+    found: list[str] = []
+    for pattern in meta.license_patterns if declared else DEFAULT_LICENSE_FILES:
+        try:
+            matches = sorted(
+                p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file()
+            )
+        except (ValueError, NotImplementedError):
+            raise InputError(
+                f"{meta.file}: license file {pattern!r} is not a relative path"
+            ) from None
+        if declared and not matches:
+            meta.warnings.append(f"{meta.file}: license file {pattern!r} matches no file; left out")
+        found += [match for match in matches if match not in found]
+    return tuple(found)
+
+
+def classify_urls(urls: dict[str, str]) -> dict[str, str]:
+    """homepage / repository / documentation from free-form URL labels (PEP 753 normalised)."""
+    found: dict[str, str] = {}
+    for label, url in urls.items():
+        kind = _URL_KINDS.get(re.sub(r"[^a-z]", "", label.lower()))
+        if kind:
+            found.setdefault(kind, url)
+    return found

@@ -1,0 +1,127 @@
+"""Assemble a ``ProjectInfo`` from a Python project's files: the one entry point."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from dsprod.conda.names import is_valid_conda_name, pypi_to_conda
+from dsprod.errors import InputError
+from dsprod.languages.python.about import classify_urls, find_license_files, license_expression
+from dsprod.languages.python.build_system import (
+    BACKEND_PACKAGES,
+    check_scm_activation,
+    read_build_system,
+)
+from dsprod.languages.python.layout import find_tests_dir, has_compiled_code, import_packages
+from dsprod.languages.python.markers import Mapper, python_minors, spec_name
+from dsprod.languages.python.metadata import Metadata
+from dsprod.languages.python.pep621 import read_pep621
+from dsprod.languages.python.poetry import read_poetry
+from dsprod.languages.python.requirements import expand_compatible
+from dsprod.languages.python.setup_cfg import load_setup_cfg, read_setup_cfg
+from dsprod.languages.python.tables import Table, first_line
+from dsprod.project import ProjectInfo
+from dsprod.vcs.scm import VersionInfo
+
+
+def load_pyproject(file: Path) -> dict[str, Any]:
+    """The parsed ``pyproject.toml``; a syntax error becomes an ``InputError`` with its line."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{file}: invalid TOML: {first_line(error)}") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{file}: not UTF-8 text: {error.reason}") from None
+
+
+def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
+    """Read ``root``'s pyproject.toml / setup.cfg; raise ``InputError`` naming file and field."""
+    pyproject_file, cfg_file = root / "pyproject.toml", root / "setup.cfg"
+    if not pyproject_file.is_file() and not cfg_file.is_file():
+        raise InputError(f"no pyproject.toml or setup.cfg in {root}")
+    pyproject = (
+        Table(load_pyproject(pyproject_file), pyproject_file, "")
+        if pyproject_file.is_file()
+        else None
+    )
+    cfg = load_setup_cfg(cfg_file) if cfg_file.is_file() else None
+    if pyproject is not None and "project" in pyproject.data:
+        meta = read_pep621(pyproject)
+    elif pyproject is not None and "name" in pyproject.sub("tool").sub("poetry").data:
+        meta = read_poetry(pyproject)
+    elif cfg is not None:
+        meta = read_setup_cfg(cfg)
+    else:
+        raise InputError(f"{pyproject_file}: [project] name is missing")
+    conda_name = pypi_to_conda(meta.name)
+    if not is_valid_conda_name(conda_name):
+        raise InputError(f"{meta.file}: name {meta.name!r} cannot be a conda package name")
+    _check_static_version(meta, version)
+
+    python_requires = expand_compatible(meta.python_spec) if meta.python_spec else None
+    mapper = Mapper(python_minors(meta.python_spec, meta.python_field), meta.warnings)
+    python = f"python {python_requires}" if python_requires else "python"
+
+    backend, build_requires = read_build_system(pyproject)
+    check_scm_activation(root, pyproject, backend, build_requires, meta)
+    build_specs = [
+        spec for spec in mapper.specs(build_requires) if spec_name(spec) not in ("python", "pip")
+    ]
+    backend_package = BACKEND_PACKAGES.get(backend)
+    if backend_package and backend_package not in map(spec_name, build_specs):
+        build_specs.append(backend_package)
+
+    test_specs = mapper.specs(meta.test_dependencies)
+    if "pytest" not in map(spec_name, test_specs):
+        test_specs.insert(0, "pytest")
+
+    imports, package_folders = import_packages(root, meta.name, pyproject, cfg)
+    noarch = not has_compiled_code(root, backend, pyproject, package_folders)
+    urls = classify_urls(meta.urls)
+    return ProjectInfo(
+        root=root,
+        language="python",
+        name=meta.name,
+        conda_name=conda_name,
+        version=version,
+        summary=meta.summary.strip(),
+        license=license_expression(meta),
+        license_files=find_license_files(root, meta),
+        homepage=urls.get("homepage"),
+        repository=urls.get("repository"),
+        documentation=urls.get("documentation"),
+        build_backend=backend,
+        host_requirements=(python, "pip", *build_specs),
+        run_requirements=(python, *mapper.specs(meta.dependencies)),
+        test_requirements=tuple(test_specs),
+        entry_points=tuple(f"{name} = {target.strip()}" for name, target in meta.scripts.items()),
+        imports=tuple(imports),
+        noarch=noarch,
+        compilers=() if noarch else _compilers(backend),
+        tests_dir=find_tests_dir(root, pyproject),
+        warnings=tuple(meta.warnings),
+    )
+
+
+def _compilers(backend: str | None) -> tuple[str, ...]:
+    """Compilers a platform-specific Python package may need; maturin also needs rust."""
+    return ("c", "cxx", "rust") if backend == "maturin" else ("c", "cxx")
+
+
+def _check_static_version(meta: Metadata, version: VersionInfo) -> None:
+    """Warn when the project pins a version that differs from the one dsprod builds."""
+    if not meta.static_version:
+        return
+    try:
+        same = Version(meta.static_version) == Version(version.pep440)
+    except InvalidVersion:
+        same = meta.static_version == version.pep440
+    if not same:
+        meta.warnings.append(
+            f"{meta.file} declares the static version {meta.static_version}: pip metadata will "
+            f"say so while the conda package is {version.conda} (from git)"
+        )

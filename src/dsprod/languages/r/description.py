@@ -1,0 +1,293 @@
+"""Read an R package's DESCRIPTION into a ``ProjectInfo``.
+
+DESCRIPTION is a Debian-control-style (DCF) file, not YAML or INI: a field
+starts at column 0 with ``Name:``, any line starting with whitespace continues
+the previous field (that is how ``Authors@R`` spans lines with parentheses),
+and ``#`` lines at column 0 are comments. The dependency fields are
+comma-separated ``name (op version)`` lists; ``R`` itself and the packages that
+ship with R are not separate conda packages and are filtered out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from dsprod.errors import InputError
+from dsprod.languages.r.licenses import r_license_to_spdx
+from dsprod.project import ProjectInfo
+from dsprod.vcs.git import path_in_repository
+from dsprod.vcs.scm import VersionInfo, fixed_version
+
+# Packages that are part of every R installation (base + recommended): the
+# conda package ``r-base`` provides them, so they never become requirements.
+R_BUILTIN_PACKAGES = frozenset(
+    {
+        "base", "compiler", "datasets", "grDevices", "graphics", "grid", "methods",
+        "parallel", "splines", "stats", "stats4", "tcltk", "tools", "utils",
+        "MASS", "lattice", "Matrix", "nlme", "survival", "boot", "cluster", "codetools",
+        "foreign", "KernSmooth", "rpart", "class", "nnet", "spatial", "mgcv",
+    }
+)  # fmt: skip
+
+# Source suffixes in ``src/`` that need a compiler, by the rattler-build
+# compiler name; any of them makes the package platform-specific.
+COMPILED_SUFFIXES = {
+    ".c": "c",
+    ".cpp": "cxx",
+    ".cc": "cxx",
+    ".cxx": "cxx",
+    ".c++": "cxx",
+    ".f": "fortran",
+    ".f90": "fortran",
+    ".f95": "fortran",
+    ".for": "fortran",
+}
+_COMPILER_ORDER = ("c", "cxx", "fortran")
+
+_FIELD_LINE = re.compile(r"^(?P<name>[^\s:]+):(?P<value>.*)$")
+_PACKAGE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$")
+_DEPENDENCY = re.compile(
+    r"^(?P<name>[A-Za-z][A-Za-z0-9.]*)\s*"
+    r"(?:\(\s*(?P<op>>=|<=|==|!=|>|<)\s*(?P<version>[0-9][0-9.\-]*)\s*\))?$"
+)
+_R_VERSION = re.compile(r"^[0-9]+([.\-][0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class RDependency:
+    """One entry of a Depends/Imports/LinkingTo/Suggests list."""
+
+    name: str
+    """The R package name (``R`` for R itself)."""
+    constraint: str | None = None
+    """A conda version constraint such as ``>=1.0.5``, or None."""
+
+
+def read_description(path: Path) -> dict[str, str]:
+    """Parse a DCF DESCRIPTION file into ``{field: value}``.
+
+    Continuation lines are joined to their field with ``\\n`` after stripping
+    their indentation, so multi-line values keep their line structure (callers
+    fold whitespace where it is prose). Raises ``InputError`` naming the file
+    and line for anything R itself would reject.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read DESCRIPTION ({error.strerror})") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # R packages may declare ``Encoding: latin1``; every byte decodes in latin-1.
+        text = raw.decode("latin-1")
+    text = text.removeprefix("\ufeff")
+
+    fields: dict[str, list[str]] = {}
+    current: str | None = None
+    blank_line: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            blank_line = blank_line or number
+            continue
+        if line.startswith("#"):
+            continue
+        if blank_line is not None:
+            raise InputError(
+                f"{path}:{blank_line}: blank line inside DESCRIPTION "
+                "(a DESCRIPTION holds exactly one DCF record)"
+            )
+        if line[0] in " \t":
+            if current is None:
+                raise InputError(f"{path}:{number}: continuation line before any field")
+            fields[current].append(line.strip())
+            continue
+        match = _FIELD_LINE.match(line)
+        if match is None:
+            raise InputError(f"{path}:{number}: expected 'Field: value', got {line.strip()!r}")
+        current = match["name"]
+        if current in fields:
+            raise InputError(f"{path}:{number}: field {current} appears twice")
+        fields[current] = [match["value"].strip()]
+    return {name: "\n".join(parts).strip() for name, parts in fields.items()}
+
+
+def fold_whitespace(text: str) -> str:
+    """Prose fields wrap at arbitrary points; one space between words is what they mean."""
+    return " ".join(text.split())
+
+
+def r_version_to_pep440(r_version: str, *, where: str = "Version") -> str:
+    """``1.2-3`` -> ``1.2.3``: R allows ``-`` or ``.`` between numbers, PEP 440 only ``.``."""
+    if not _R_VERSION.match(r_version):
+        raise InputError(f"{where}: {r_version!r} is not an R version (numbers joined by . or -)")
+    return str(Version(r_version.replace("-", ".")))
+
+
+def parse_dependencies(value: str, *, where: str) -> list[RDependency]:
+    """Parse ``R (>= 4.1), Rcpp(>=1.0.5), methods`` (empty entries are ignored)."""
+    dependencies = []
+    for entry in value.split(","):
+        entry = " ".join(entry.split())
+        if not entry:
+            continue
+        match = _DEPENDENCY.match(entry)
+        if match is None:
+            raise InputError(f"{where}: cannot parse dependency {entry!r}")
+        constraint = None
+        if match["op"]:
+            version = r_version_to_pep440(match["version"], where=where)
+            constraint = f"{match['op']}{version}"
+        dependencies.append(RDependency(match["name"], constraint))
+    return dependencies
+
+
+def r_conda_name(package: str) -> str:
+    """The conda name of an R package (``R`` itself is ``r-base``)."""
+    return "r-base" if package == "R" else f"r-{package.lower()}"
+
+
+def conda_requirements(dependencies: list[RDependency]) -> list[str]:
+    """Match specs for dependencies that are separate conda packages, merged per name.
+
+    Two constraints on one package (``Rcpp (>= 1.0), Rcpp (< 2)``) become one
+    spec ``r-rcpp >=1.0,<2``; R's built-in packages are dropped.
+    """
+    constraints: dict[str, list[str]] = {}
+    for dependency in dependencies:
+        if dependency.name in R_BUILTIN_PACKAGES:
+            continue
+        found = constraints.setdefault(r_conda_name(dependency.name), [])
+        if dependency.constraint and dependency.constraint not in found:
+            found.append(dependency.constraint)
+    return [f"{name} {','.join(found)}" if found else name for name, found in constraints.items()]
+
+
+def compiled_languages(root: Path) -> tuple[str, ...]:
+    """Compilers (``c``, ``cxx``, ``fortran``) that the sources in ``src/`` need."""
+    src = root / "src"
+    if not src.is_dir():
+        return ()
+    found = {
+        COMPILED_SUFFIXES[path.suffix.lower()]
+        for path in src.rglob("*")
+        if path.is_file() and path.suffix.lower() in COMPILED_SUFFIXES
+    }
+    return tuple(language for language in _COMPILER_ORDER if language in found)
+
+
+def _with_r_base(requirements: list[str]) -> list[str]:
+    """R packages always need R; keep a constrained ``r-base`` from Depends if there is one."""
+    if any(spec.split()[0] == "r-base" for spec in requirements):
+        return requirements
+    return ["r-base", *requirements]
+
+
+def _urls(value: str) -> list[str]:
+    return [url for url in re.split(r"[,\s]+", value) if url]
+
+
+_CODE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "codeberg.org/")
+
+
+def _repository(urls: list[str], bug_reports: str | None) -> str | None:
+    """A code-host URL from URL, else BugReports without its ``/issues`` tail."""
+    for url in urls:
+        if any(host in url for host in _CODE_HOSTS):
+            return url
+    if bug_reports:
+        return re.sub(r"/(-/)?issues/?$", "", bug_reports.strip())
+    return None
+
+
+def _resolve_version(
+    root: Path, description: dict[str, str], version: VersionInfo | None, path: Path
+) -> tuple[VersionInfo, str]:
+    """The version to build, and a warning that says where it came from."""
+    declared = description.get("Version")
+    if version is not None:
+        note = f"version: {version.pep440} from git"
+        if declared:
+            note += f" (DESCRIPTION says {declared}; the git version is used)"
+        return version, note
+    if not declared:
+        raise InputError(f"{path}: no git version tag and no Version field")
+    pep440 = r_version_to_pep440(declared, where=f"{path}: Version")
+    note = f"version: no git version tag; using DESCRIPTION Version {declared} (as {pep440})"
+    return fixed_version(root, pep440), note
+
+
+def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
+    """Describe the R package in ``root`` (the folder holding DESCRIPTION).
+
+    ``version`` is the git-derived version; None means the repository has no
+    version tag, and DESCRIPTION's ``Version`` is used instead.
+    """
+    path = root / "DESCRIPTION"
+    description = read_description(path)
+    package = description.get("Package")
+    if not package:
+        raise InputError(f"{path}: missing field Package")
+    if not _PACKAGE_NAME.match(package):
+        raise InputError(f"{path}: Package {package!r} is not a valid R package name")
+
+    def dependencies(field: str) -> list[RDependency]:
+        return parse_dependencies(description.get(field, ""), where=f"{path}: {field}")
+
+    runtime = conda_requirements(dependencies("Depends") + dependencies("Imports"))
+    host = conda_requirements(
+        dependencies("Depends") + dependencies("Imports") + dependencies("LinkingTo")
+    )
+    tests = conda_requirements(dependencies("Suggests"))
+    if (root / "tests" / "testthat").is_dir() and not any(
+        spec.split()[0] == "r-testthat" for spec in tests
+    ):
+        tests.append("r-testthat")
+
+    resolved, version_note = _resolve_version(root, description, version, path)
+    warnings = [version_note]
+
+    license_text = description.get("License")
+    spdx: str | None = None
+    license_files: tuple[str, ...] = ()
+    if license_text:
+        mapped = r_license_to_spdx(license_text)
+        spdx = mapped.spdx
+        if mapped.spdx is None:
+            warnings.append(
+                f"{path}: License {fold_whitespace(license_text)!r} has no SPDX mapping"
+            )
+        missing = [name for name in mapped.files if not (root / name).is_file()]
+        license_files = tuple(name for name in mapped.files if name not in missing)
+        warnings.extend(
+            f"{path}: License names file {name}, which does not exist" for name in missing
+        )
+    else:
+        warnings.append(f"{path}: no License field")
+
+    urls = _urls(description.get("URL", ""))
+    compilers = compiled_languages(root)
+    return ProjectInfo(
+        root=root,
+        language="r",
+        name=package,
+        conda_name=r_conda_name(package),
+        version=resolved,
+        summary=fold_whitespace(description.get("Title", "")),
+        description=fold_whitespace(description.get("Description", "")),
+        license=spdx,
+        license_files=license_files,
+        homepage=urls[0] if urls else None,
+        repository=_repository(urls, description.get("BugReports")),
+        host_requirements=tuple(_with_r_base(host)),
+        run_requirements=tuple(_with_r_base(runtime)),
+        test_requirements=tuple(tests),
+        imports=(package,),
+        noarch=not compilers,
+        compilers=compilers,
+        tests_dir=path_in_repository(root, "tests"),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,38 @@
+"""The stages over one project (build -> publish -> test -> promote) and what they share.
+
+``session.py`` holds what one command shares (settings, the store, opened only
+when a stage needs it); ``stages.py`` the stages themselves, which return plain
+outcomes the CLI prints; ``channels.py`` turns channel names into URLs.
+"""
+
+from dsprod.pipeline.session import Session
+from dsprod.pipeline.stages import (
+    BuildOutcome,
+    RecipeOutcome,
+    RunOutcome,
+    TestOutcome,
+    build,
+    find_package,
+    promote,
+    recipe,
+    require_passed,
+    run,
+    status,
+    test,
+)
+
+__all__ = [
+    "BuildOutcome",
+    "RecipeOutcome",
+    "RunOutcome",
+    "Session",
+    "TestOutcome",
+    "build",
+    "find_package",
+    "promote",
+    "recipe",
+    "require_passed",
+    "run",
+    "status",
+    "test",
+]

@@ -1,0 +1,360 @@
+"""The stages over one project: recipe, build -> publish, test, promote, and ``run`` of them all.
+
+Each stage takes plain values and returns a plain outcome that the CLI prints
+(as text or JSON); nothing here prints. Stage timings are kept in the outcomes
+for ``--json`` and the benchmarks. Stages that touch the store are coroutines;
+the CLI runs one event loop per command.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rattler import Version as CondaVersion
+
+from dsprod import promote as promotion
+from dsprod.artifact import Artifact, read_artifact
+from dsprod.builders import BuildRequest, get_builder
+from dsprod.envtest.env import create_env
+from dsprod.envtest.result import TestRun
+from dsprod.envtest.source import export_tests
+from dsprod.errors import InputError, TestsFailed
+from dsprod.languages import detect, language_named
+from dsprod.languages.base import Language
+from dsprod.pipeline.session import Session
+from dsprod.project import ProjectInfo
+from dsprod.promote import Promotion
+from dsprod.recipe import select
+from dsprod.recipe.model import BUILD_VARIABLES, Recipe
+from dsprod.recipe.v1 import render_v1, write_recipe
+from dsprod.store import lookup
+from dsprod.store.base import StoredPackage
+from dsprod.store.ledger import TestReport
+from dsprod.vcs.git import origin_url, require_toplevel, toplevel
+from dsprod.verify import Expected, verify
+
+
+@dataclass(frozen=True)
+class LoadedProject:
+    """A project's metadata at HEAD, the language that read it, and where its repository lives."""
+
+    language: Language
+    info: ProjectInfo
+    repository: str
+    """The ``origin`` remote's URL, or the repository's folder when it has none."""
+
+    def recipe(self, source_path: str) -> Recipe:
+        """The generated recipe, building from ``source_path`` (relative to the recipe file)."""
+        return self.language.recipe(self.info, source_path, self.repository)
+
+
+@dataclass(frozen=True)
+class RecipeOutcome:
+    path: Path | None
+    """Where the recipe was written (None with ``--stdout``)."""
+    text: str | None
+    """The recipe's text when it was printed rather than written."""
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    artifact: Artifact
+    package: StoredPackage
+    published: bool
+    """False when the package was already in the unstable channel."""
+    reused: bool
+    """True when this commit's build was in unstable already and nothing was built."""
+    recipe_path: Path | None
+    log_path: Path | None
+    timings: dict[str, float]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    __test__ = False  # not a pytest test class, despite the name
+
+    package: StoredPackage
+    run: TestRun
+    report: TestReport
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    build: BuildOutcome
+    test: TestOutcome
+    promotions: list[Promotion]
+    timings: dict[str, float]
+
+
+def load_project(root: Path) -> LoadedProject:
+    """Detect the project's language, read its metadata and its version from git."""
+    root = root.resolve()
+    git_root = require_toplevel(root)
+    language = detect(root)
+    return LoadedProject(language, language.read(root), origin_url(git_root))
+
+
+def recipe(session: Session, *, regenerate: bool, to_stdout: bool) -> RecipeOutcome:
+    """Write (or print) the recipe ``dsprod build`` would generate, into ``recipes/<name>/``."""
+    project = load_project(session.project_root)
+    info = project.info
+    path = select.maintained_recipe_path(info.root, info.conda_name)
+    generated = project.recipe(select.source_path_from(path.parent, info.root))
+    if to_stdout:
+        return RecipeOutcome(None, render_v1(generated), info.warnings)
+    write_recipe(generated, path, regenerate=regenerate)
+    return RecipeOutcome(path, None, info.warnings)
+
+
+async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
+    """Build the project at HEAD, verify the package, publish it to unstable.
+
+    A commit is built once: when unstable already holds this commit's build
+    (same name, version and build string), it is reused as it is, so that a
+    re-run of CI tests and promotes the very bytes it published before. The
+    build string of a dirty tree carries a digest of its uncommitted changes,
+    so the same holds for the same edits, and other edits are a new build.
+    """
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    project = load_project(session.project_root)
+    info = project.info
+    if info.version.dirty and not allow_dirty:
+        raise InputError(
+            f"{session.project_root}: the working tree has uncommitted changes, so its version"
+            f" ({info.version.pep440}) names no commit; commit them, or pass --allow-dirty"
+        )
+    for warning in info.warnings:
+        session.report(f"warning: {warning}")
+    unstable = session.settings.channel("unstable")
+    existing = await _build_of_commit(session, unstable, info)
+    if existing is not None:
+        session.report(
+            f"{existing.filename} was built from these sources before: reusing it from {unstable}"
+        )
+        return BuildOutcome(
+            artifact=read_artifact(await session.store.fetch(existing)),
+            package=existing,
+            published=False,
+            reused=True,
+            recipe_path=None,
+            log_path=None,
+            timings={"prepare": time.monotonic() - started},
+            warnings=info.warnings,
+        )
+    recipe_path, generated = select.recipe_to_build(
+        info.root, info.conda_name, project.recipe, session.work_dir / "recipe"
+    )
+    session.report(
+        f"{info.conda_name} {info.version.conda} ({info.version.build_string}) from"
+        f" {'generated' if generated else 'maintained'} recipe {recipe_path}"
+    )
+    output_dir = Path(tempfile.mkdtemp(prefix="build-", dir=session.work_dir))
+    log_path = session.work_dir / "logs" / f"{info.conda_name}-{info.version.build_string}.log"
+    request = BuildRequest(
+        recipe_path=recipe_path,
+        output_dir=output_dir,
+        channels=tuple(await session.channels()),
+        variables=build_variables(project),
+        log_path=log_path,
+    )
+    timings["prepare"] = time.monotonic() - started
+    started = time.monotonic()
+    try:
+        packages = get_builder().build(request, session.report)
+        timings["build"] = time.monotonic() - started
+        if len(packages) != 1:
+            raise InputError(f"{recipe_path}: expected one package, the build made {len(packages)}")
+        artifact = read_artifact(packages[0])
+        started = time.monotonic()
+        verify(
+            artifact,
+            expected_for(info, forbidden=(str(output_dir), str(session.project_root))),
+            project.language.check_package(artifact, info),
+        )
+        timings["verify"] = time.monotonic() - started
+        started = time.monotonic()
+        published = await session.store.publish(artifact, unstable)
+        timings["publish"] = time.monotonic() - started
+        package = await lookup.listed(session.store, unstable, artifact)
+    finally:
+        shutil.rmtree(output_dir, ignore_errors=True)
+    session.report(f"{'published' if published else 'already in'} {unstable}: {artifact.filename}")
+    return BuildOutcome(
+        artifact=artifact,
+        package=package,
+        published=published,
+        reused=False,
+        recipe_path=recipe_path,
+        log_path=log_path,
+        timings=timings,
+        warnings=info.warnings,
+    )
+
+
+def build_variables(project: LoadedProject) -> dict[str, str]:
+    """The per-build values a recipe reads (see ``recipe.model.BUILD_VARIABLES``)."""
+    version = project.info.version
+    return {
+        BUILD_VARIABLES["conda_version"]: version.conda,
+        BUILD_VARIABLES["pep440_version"]: version.pep440,
+        BUILD_VARIABLES["build_string"]: version.build_string,
+        BUILD_VARIABLES["commit"]: version.commit,
+        BUILD_VARIABLES["repository"]: project.repository,
+    }
+
+
+def expected_for(info: ProjectInfo, forbidden: tuple[str, ...]) -> Expected:
+    """What verification demands of this project's package."""
+    return Expected(
+        name=info.conda_name,
+        version=info.version.conda,
+        build=info.version.build_string,
+        commit=info.version.commit,
+        forbidden_paths=forbidden,
+    )
+
+
+async def find_package(
+    session: Session, spec: str | None, level: str = "unstable"
+) -> StoredPackage:
+    """The package a command is about: ``NAME==VERSION`` (newest build), or this commit's build."""
+    channel = session.settings.channel(level)
+    if spec is not None:
+        return await lookup.by_spec(session.store, channel, spec)
+    info = load_project(session.project_root).info
+    found = await _build_of_commit(session, channel, info)
+    if found is None:
+        raise InputError(
+            f"{info.conda_name} {info.version.conda} ({info.version.build_string}) is not in"
+            f" channel '{channel}': run `dsprod build` first"
+        )
+    return found
+
+
+async def test(session: Session, package: StoredPackage) -> TestOutcome:
+    """Install exactly ``package`` into a fresh env and run the project's tests against it."""
+    timings: dict[str, float] = {}
+    artifact = read_artifact(await session.store.fetch(package))
+    extra = artifact.extra
+    if not extra.commit:
+        raise InputError(
+            f"{artifact.filename} records no git commit (extra.dsprod.commit):"
+            " cannot find its tests"
+        )
+    language = language_named(extra.language, artifact.filename)
+    base = language.test_base_requirements
+    requirements = [
+        artifact.spec,
+        *base,
+        *(r for r in extra.test_requirements if r.split()[0] not in base),
+    ]
+    # The local checkout first (no network), then where the package says it came from.
+    local = toplevel(session.project_root)
+    repositories = [r for r in (str(local) if local else None, extra.repository) if r]
+    run_dir = Path(tempfile.mkdtemp(prefix=f"test-{artifact.name}-", dir=session.work_dir))
+    try:
+        tests = export_tests(
+            repositories, extra.commit, extra.tests_dir or "tests", run_dir / "source"
+        )
+        started = time.monotonic()
+        installed = await create_env(
+            run_dir / "env", await session.channels(), requirements, session.report
+        )
+        timings["env"] = time.monotonic() - started
+        session.report(
+            f"running {tests.name}/ of commit {extra.commit[:12]} against the installed package"
+        )
+        started = time.monotonic()
+        run = language.run_tests(run_dir / "env", tests, run_dir / "junit.xml", extra.test_args)
+        timings["tests"] = time.monotonic() - started
+        report = session.store.ledger.save_report(_report(artifact, run, installed), run.junit_xml)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return TestOutcome(package, run, report, timings)
+
+
+def require_passed(
+    session: Session, outcome: TestOutcome, details: dict[str, Any] | None = None
+) -> None:
+    """Raise ``TestsFailed`` (exit 1) unless the tests passed.
+
+    ``details`` go into ``--json`` output; by default the report and where it is kept.
+    """
+    if outcome.run.passed:
+        return
+    report = outcome.report
+    raise TestsFailed(
+        f"{outcome.package.filename}: {report.summary}; it stays in"
+        f" '{session.settings.channel('unstable')}' (report: {report.report_path})\n"
+        f"{outcome.run.output_tail}",
+        details=details or {"report": report.to_json(), "report_path": report.report_path},
+    )
+
+
+def _report(artifact: Artifact, run: TestRun, installed: list[str]) -> TestReport:
+    return TestReport(
+        package=artifact.filename,
+        name=artifact.name,
+        version=artifact.version,
+        build=artifact.build,
+        sha256=artifact.sha256,
+        commit=artifact.extra.commit,
+        passed=run.passed,
+        summary=run.summary,
+        tests=run.tests,
+        failures=run.failures,
+        errors=run.errors,
+        skipped=run.skipped,
+        duration_s=run.duration_s,
+        env=tuple(installed),
+        time=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+async def promote(
+    session: Session, package: StoredPackage, target: str | None = None, *, force: bool = False
+) -> list[Promotion]:
+    """Copy a tested package up the maturity levels as far as the policy (or ``force``) allows."""
+    return await promotion.promote(session.store, session.settings, package, target, force=force)
+
+
+async def run(session: Session, *, allow_dirty: bool = False) -> RunOutcome:
+    """What CI calls: build, test, and promote as far as the policy allows."""
+    built = await build(session, allow_dirty=allow_dirty)
+    tested = await test(session, built.package)
+    require_passed(session, tested)
+    started = time.monotonic()
+    promotions = await promote(session, built.package)
+    timings = {**built.timings, **tested.timings, "promote": time.monotonic() - started}
+    return RunOutcome(built, tested, promotions, timings)
+
+
+async def status(session: Session) -> dict[str, list[StoredPackage]]:
+    """Every package in each maturity channel, oldest version first (in conda's order)."""
+    return {
+        level: sorted(
+            await session.store.packages(name),
+            key=lambda p: (p.name, CondaVersion(p.version), p.build),
+        )
+        for level, name in session.settings.channels.items()
+    }
+
+
+async def _build_of_commit(
+    session: Session, channel: str, info: ProjectInfo
+) -> StoredPackage | None:
+    """The package built from the project's current commit, if the channel holds it."""
+    version = info.version
+    return await lookup.build_in(
+        session.store, channel, info.conda_name, version.conda, version.build_string
+    )

@@ -1,0 +1,55 @@
+"""The language-neutral description of a project that every later stage reads.
+
+Each language's reader (``dsprod.languages.<name>``) turns a project's own
+metadata into a ``ProjectInfo``; recipe generation reads only this value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsprod.vcs.scm import VersionInfo
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """What dsprod knows about one project at one commit."""
+
+    root: Path
+    """The project's folder (where pyproject.toml / DESCRIPTION lives)."""
+    language: str
+    """The name of the language that read it (a key of ``dsprod.languages.LANGUAGES``)."""
+    name: str
+    """The name as the project itself spells it (PyPI or CRAN name)."""
+    conda_name: str
+    """The conda package name (normalised: lower case, ``_`` -> ``-``, ``r-`` prefix for R)."""
+    version: VersionInfo
+    summary: str = ""
+    description: str = ""
+    license: str | None = None
+    """SPDX expression, or None when the project declares none."""
+    license_files: tuple[str, ...] = ()
+    homepage: str | None = None
+    repository: str | None = None
+    documentation: str | None = None
+    build_backend: str | None = None
+    """How the project builds itself: a PEP 517 backend module (``hatchling.build`` ...)."""
+    compilers: tuple[str, ...] = ()
+    """Compilers the build needs, by rattler-build's name (``c``, ``cxx``, ``fortran``...)."""
+    host_requirements: tuple[str, ...] = ()
+    """Conda match specs needed to build (python, pip, backend and its plugins)."""
+    run_requirements: tuple[str, ...] = ()
+    """Conda match specs needed at run time."""
+    test_requirements: tuple[str, ...] = ()
+    """Conda match specs needed only to run the project's tests (pytest, Suggests ...)."""
+    entry_points: tuple[str, ...] = ()
+    """Console scripts as ``name = module:function``."""
+    imports: tuple[str, ...] = ()
+    """Top-level modules a smoke test can import."""
+    noarch: bool = True
+    """True when the package is pure (noarch python / noarch generic); False with compilers."""
+    tests_dir: str = "tests"
+    """Where the project's own tests live, relative to the git root of ``root``."""
+    warnings: tuple[str, ...] = field(default=())
+    """Things the reader could not map faithfully (shown to the user, never dropped silently)."""

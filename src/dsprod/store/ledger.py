@@ -1,0 +1,132 @@
+"""What a store keeps besides packages: test reports and the promotion log, as typed records.
+
+Promotion rests on these: a package enters *testing* only with a passing
+``TestReport`` for its exact bytes, and every promotion is a ``PromotionEntry``
+appended to the log. Each store implements ``Ledger`` next to its channels
+(the local store keeps them as files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Protocol, Self, TypeVar
+
+from dsprod.errors import StoreRefused
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """The outcome of ``dsprod test`` for one package file (identified by its sha256)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    package: str
+    name: str
+    version: str
+    build: str
+    sha256: str
+    commit: str | None
+    passed: bool
+    summary: str
+    tests: int
+    failures: int
+    errors: int
+    skipped: int
+    duration_s: float
+    env: tuple[str, ...]
+    """The test env's packages as ``name version build`` lines."""
+    time: str
+    """When the tests ran (ISO 8601, UTC)."""
+    report_path: str | None = None
+    """Where the store keeps this report (set by the ledger)."""
+    junit_xml: str | None = None
+    """Where the store keeps the runner's JUnit XML, if there was one."""
+
+    def to_json(self) -> dict[str, Any]:
+        document = asdict(self)
+        document["env"] = list(self.env)
+        return document
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any], where: str) -> Self:
+        return _record(cls, document, where, env=tuple(document.get("env") or ()))
+
+    def kept_at(self, report_path: str, junit_xml: str | None) -> TestReport:
+        """This report as the store keeps it."""
+        return replace(self, report_path=report_path, junit_xml=junit_xml)
+
+
+@dataclass(frozen=True)
+class PromotionEntry:
+    """One line of the promotion log: who copied which bytes where, on which report."""
+
+    time: str
+    who: str
+    action: str
+    package: str
+    subdir: str
+    name: str
+    version: str
+    build: str
+    sha256: str
+    source: str
+    """The maturity level it came from (``from`` in the log)."""
+    target: str
+    """The maturity level it entered (``to`` in the log)."""
+    test_report: str | None
+    forced: bool
+    overridden_rules: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        document = asdict(self)
+        document["from"] = document.pop("source")
+        document["to"] = document.pop("target")
+        document["overridden_rules"] = list(self.overridden_rules)
+        return document
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any], where: str) -> Self:
+        renamed = {**document, "source": document.get("from"), "target": document.get("to")}
+        return _record(
+            cls,
+            renamed,
+            where,
+            overridden_rules=tuple(document.get("overridden_rules") or ()),
+        )
+
+
+class Ledger(Protocol):
+    """Test reports (by package sha256) and the append-only promotion log of one store."""
+
+    def save_report(self, report: TestReport, junit_xml: Path | None) -> TestReport:
+        """Keep ``report`` (and the runner's JUnit XML); returns it with where it is kept."""
+        ...
+
+    def load_report(self, sha256: str) -> TestReport | None:
+        """The latest report saved for the package with this sha256."""
+        ...
+
+    def append_log(self, entry: PromotionEntry) -> None:
+        """Append one entry to the promotion log (never rewritten)."""
+        ...
+
+    def read_log(self) -> list[PromotionEntry]:
+        """Every promotion log entry, oldest first."""
+        ...
+
+
+def _record(kind: type[R], document: Mapping[str, Any], where: str, **converted: Any) -> R:
+    """Build a record from JSON, refusing a document that lacks a field or has unknown ones."""
+    names = [item.name for item in fields(kind)]  # type: ignore[arg-type]  # a dataclass type
+    values = {name: document[name] for name in names if name in document}
+    values.update(converted)
+    try:
+        return kind(**values)
+    except TypeError as error:
+        raise StoreRefused(
+            f"{where}: not a dsprod record ({error}); the store is damaged"
+        ) from None

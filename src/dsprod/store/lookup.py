@@ -1,0 +1,45 @@
+"""Finding packages in a channel: by build identity, by ``NAME==VERSION``, by file."""
+
+from __future__ import annotations
+
+from dsprod.artifact import Artifact
+from dsprod.errors import InputError, StoreRefused
+from dsprod.store.base import Store, StoredPackage
+
+
+async def build_in(
+    store: Store, channel: str, name: str, version: str, build: str
+) -> StoredPackage | None:
+    """The package of exactly this name, version and build string, if the channel holds it."""
+    for package in await store.packages(channel):
+        if (package.name, package.version, package.build) == (name, version, build):
+            return package
+    return None
+
+
+async def by_spec(store: Store, channel: str, spec: str) -> StoredPackage:
+    """The one package ``NAME==VERSION`` names in ``channel`` (it must have a single build)."""
+    name, separator, version = spec.partition("==")
+    if not separator or not name or not version:
+        raise InputError(f"'{spec}': expected NAME==VERSION")
+    matches = [
+        p
+        for p in await store.packages(channel)
+        if p.name == name.strip() and p.version == version.strip()
+    ]
+    if not matches:
+        raise InputError(f"{spec} is not in channel '{channel}'")
+    if len(matches) > 1:
+        builds = ", ".join(sorted(p.build for p in matches))
+        raise InputError(f"{spec} has several builds in '{channel}' ({builds}); name one by file")
+    return matches[0]
+
+
+async def listed(store: Store, channel: str, artifact: Artifact) -> StoredPackage:
+    """The channel's index entry for a package just published there (same bytes, or refused)."""
+    for package in await store.packages(channel):
+        if package.key == (artifact.subdir, artifact.filename):
+            if package.sha256 != artifact.sha256:
+                raise StoreRefused(f"{artifact.filename}: the channel index lists other bytes")
+            return package
+    raise StoreRefused(f"{artifact.filename} was published but is missing from '{channel}'s index")

@@ -1,0 +1,223 @@
+"""Git tags -> a ``VersionInfo`` (PEP 440 with setuptools_scm semantics, conda spelling).
+
+The PEP 440 version must be exactly what the project's own build backend computes
+(setuptools_scm or hatch-vcs read the same tags), otherwise the wheel inside the
+conda package and the package itself disagree. So setuptools_scm does the
+versioning, configured as the project configures it (each language reader finds
+its own options, see ``ScmOptions``); dsprod only adds what setuptools_scm leaves
+open: which of several tags on one commit wins, and how the result is spelled for
+conda (``dsprod.conda.version``).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+from setuptools_scm.git import get_working_directory
+from setuptools_scm.version import tag_to_version
+from vcs_versioning import Configuration, TagConfiguration, VcsEnvironment
+
+from dsprod.conda.version import NotPep440, build_string, is_final, parse_pep440, to_conda_version
+from dsprod.errors import InputError
+from dsprod.vcs import git
+
+DSPROD_VERSION_SCHEME = "no-guess-dev"
+"""Used when the project configures no VCS versioning: two commits after ``1.2`` give
+``1.2.post1.dev2``, which sorts below any pre-release of the next version."""
+DEFAULT_LOCAL_SCHEME = "node-and-date"
+"""setuptools_scm's default local scheme; dsprod uses it too."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A project's version at one commit, in both PEP 440 and conda spelling."""
+
+    pep440: str
+    """Public PEP 440 version, what the build backend must compute (no local part)."""
+    conda: str
+    """A conda version that sorts among others exactly as ``pep440`` does in PEP 440."""
+    build_string: str
+    """Conda build string; carries the git hash (and the local part, if any)."""
+    commit: str
+    """Full git commit hash that was versioned."""
+    distance: int
+    """Commits since the tag that gave the version (0 on a tagged commit)."""
+    dirty: bool
+    """The working tree had uncommitted changes to tracked files."""
+    is_final: bool
+    """Neither a pre- nor a dev-release (post-releases are final)."""
+    tag: str | None
+    """The git tag the version came from, if any."""
+
+
+@dataclass(frozen=True)
+class ScmOptions:
+    """How the project asks setuptools_scm to turn tags into versions.
+
+    ``None`` means dsprod's default; ``source`` says where the values came from so
+    an error about them can point the user at the right file and table.
+    """
+
+    version_scheme: str | None = None
+    local_scheme: str | None = None
+    tag_regex: str | None = None
+    source: str = "dsprod defaults"
+
+
+class NoVersionTag(InputError):
+    """The repository has no version tag reachable from HEAD.
+
+    A distinct class because some callers have a fallback (an R package's
+    DESCRIPTION version) while for others it is a plain input error.
+    """
+
+
+def tag_regex_problem(regex: str) -> str | None:
+    """What setuptools_scm would reject about a tag regex, or None."""
+    try:
+        compiled = re.compile(regex)
+    except re.error as err:
+        return str(err)
+    if compiled.groups == 0 or (compiled.groups > 1 and "version" not in compiled.groupindex):
+        return "it needs one group, or a group named 'version', around the version"
+    return None
+
+
+def git_version(root: Path, options: ScmOptions = ScmOptions()) -> VersionInfo:
+    """Version the commit checked out at ``root`` (a repository or a folder inside one).
+
+    setuptools_scm computes the version; dsprod first makes sure it starts from the
+    highest version among the tags on the nearest tagged commit, because git
+    describe picks any one of them (QA tags ``1.2.1`` where ``1.2.1rc1`` already is).
+    """
+    commit = git.head(root)
+    config = _configuration(root, options)
+    workdir = get_working_directory(config, config.absolute_root)
+    if workdir is None:
+        raise InputError(f"{root}: not inside a git repository (run `git init` and commit)")
+    described_tag = _nearest_tag(workdir.path, config, root)
+    best_tag, best_version = _highest_tag_on_same_commit(workdir.path, config, described_tag)
+    try:
+        scm_version = workdir.get_scm_version()
+        assert scm_version is not None  # the git backend always returns a version
+        formatted = replace(scm_version, tag=best_version).format()
+    except (ValueError, LookupError) as err:
+        raise InputError(f"{root}: versioning with {options.source} failed: {err}") from err
+    try:
+        version = Version(formatted)
+    except InvalidVersion as err:
+        raise InputError(
+            f"{root}: the schemes from {options.source} gave {formatted!r}, not PEP 440"
+        ) from err
+    public = version.public
+    return VersionInfo(
+        pep440=public,
+        conda=to_conda_version(public),
+        build_string=build_string(
+            commit, version.local, git.changes_digest(root) if scm_version.dirty else None
+        ),
+        commit=commit,
+        distance=scm_version.distance,
+        dirty=scm_version.dirty,
+        is_final=is_final(public),
+        tag=best_tag,
+    )
+
+
+def fixed_version(root: Path, pep440: str) -> VersionInfo:
+    """Version info for a version that does not come from tags (R DESCRIPTION fallback).
+
+    The commit and dirtiness still come from git, so the build string identifies
+    the sources exactly as for tag-derived versions.
+    """
+    commit = git.head(root)
+    try:
+        version = parse_pep440(pep440)
+    except NotPep440 as err:
+        raise InputError(str(err)) from None
+    dirty = git.is_dirty(root)
+    return VersionInfo(
+        pep440=version.public,
+        conda=to_conda_version(version.public),
+        build_string=build_string(
+            commit, version.local, git.changes_digest(root) if dirty else None
+        ),
+        commit=commit,
+        distance=0,
+        dirty=dirty,
+        is_final=is_final(version.public),
+        tag=None,
+    )
+
+
+def _configuration(root: Path, options: ScmOptions) -> Configuration:
+    """A setuptools_scm configuration for ``root``, searching upward for the repository."""
+    if options.tag_regex is not None:
+        problem = tag_regex_problem(options.tag_regex)
+        if problem:
+            raise InputError(
+                f"{options.source}: tag_regex {options.tag_regex!r} is unusable: {problem}"
+            )
+        tag = TagConfiguration(regex=re.compile(options.tag_regex), strict=False)
+    else:
+        # strict=False: the same permissive `git describe --match` glob as the
+        # project's build, without setuptools_scm's warning about a future default.
+        tag = TagConfiguration(strict=False)
+    return Configuration(
+        root=str(root.resolve()),
+        search_parent_directories=True,
+        version_scheme=options.version_scheme or DSPROD_VERSION_SCHEME,
+        local_scheme=options.local_scheme or DEFAULT_LOCAL_SCHEME,
+        tag=tag,
+        _env=VcsEnvironment.from_env(),
+    )
+
+
+def _nearest_tag(repo: Path, config: Configuration, root: Path) -> str:
+    """The tag git describe picks, as setuptools_scm's own describe would."""
+    completed = git.git(
+        repo,
+        "describe",
+        "--tags",
+        "--long",
+        "--abbrev=40",
+        "--match",
+        config.tag.describe_match_glob(),
+    )
+    if completed.returncode != 0:
+        raise NoVersionTag(
+            f"{root}: no version tag on HEAD or its ancestors; tag a commit, e.g. `git tag 0.1.0`"
+        )
+    described = completed.stdout.strip()
+    tag = re.sub(r"-\d+-g[0-9a-f]+$", "", described)
+    if _tag_version(tag, config) is None:
+        raise InputError(
+            f"{root}: the nearest tag {tag!r} does not match the tag regex "
+            f"{config.tag.regex.pattern!r}; fix the tag or the regex"
+        )
+    return tag
+
+
+def _highest_tag_on_same_commit(
+    repo: Path, config: Configuration, described_tag: str
+) -> tuple[str, Version]:
+    """Among the version tags on the described tag's commit, the highest version wins."""
+    listed = git.git(repo, "tag", "--points-at", f"{described_tag}^{{commit}}")
+    candidates: list[tuple[Version, str]] = []
+    for tag in [described_tag, *listed.stdout.split()]:
+        version = _tag_version(tag, config)
+        if version is not None:
+            candidates.append((version, tag))
+    version, tag = max(candidates)
+    return tag, version
+
+
+def _tag_version(tag: str, config: Configuration) -> Version | None:
+    with warnings.catch_warnings():
+        # setuptools_scm warns for every tag that is not a version; dsprod skips them.
+        warnings.simplefilter("ignore")
+        return tag_to_version(tag, config)
