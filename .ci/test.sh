@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine: installs what the tests need, then runs pytest.
+# The whole test suite, on a fresh machine: installs what the tests need, checks lint and
+# types (ruff, mypy), then runs pytest.
 # Extra arguments go to pytest (e.g. `bash .ci/test.sh -m "not e2e"` for the fast unit tests).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,13 @@ if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(testthat)' >/de
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq r-base-core r-cran-testthat >/dev/null || exit 1
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]' || exit 1
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test,dev]' || exit 1
+
+# Lint, format and types first: they take seconds and fail for reasons no test shows.
+python3 -m ruff check src tests benchmarks || exit 1
+python3 -m ruff format --check src tests benchmarks || exit 1
+python3 -m mypy || exit 1
+
 # The dependency channel every build and test env resolves from (cached per user).
 python3 -m dsprod bootstrap || exit 1
 

@@ -113,7 +113,7 @@ def _validate(
 
     deps = raw.get("dependency_channels", ["conda-forge"])
     _expect(
-        isinstance(deps, list) and deps and all(isinstance(d, str) and d for d in deps),
+        isinstance(deps, list) and bool(deps) and all(isinstance(d, str) and d for d in deps),
         where,
         "dependency_channels",
         "a non-empty list of channel names, URLs or paths",

@@ -135,7 +135,8 @@ def wheel_dependencies(wheel: Path) -> list[str]:
     optional and never apply. Names and version specs are translated exactly
     as recipes translate them.
     """
-    environment: dict[str, str] = {**default_environment(), "extra": ""}
+    environment = {key: str(value) for key, value in default_environment().items()}
+    environment["extra"] = ""
     applying: list[str] = []
     for line in _wheel_metadata(wheel).get_all("Requires-Dist") or []:
         try:

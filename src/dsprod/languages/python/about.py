@@ -41,8 +41,9 @@ def license_expression(meta: Metadata) -> str | None:
 def find_license_files(root: Path, meta: Metadata) -> tuple[str, ...]:
     """Licence files relative to ``root``; a declared pattern that matches nothing warns."""
     declared = meta.license_patterns is not None
+    patterns = meta.license_patterns if meta.license_patterns is not None else DEFAULT_LICENSE_FILES
     found: list[str] = []
-    for pattern in meta.license_patterns if declared else DEFAULT_LICENSE_FILES:
+    for pattern in patterns:
         try:
             matches = sorted(
                 p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file()

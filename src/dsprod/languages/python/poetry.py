@@ -61,7 +61,8 @@ def _poetry_dependencies(
     table: Table, warnings: list[str]
 ) -> tuple[list[Dependency], list[Dependency]]:
     """Required and optional dependencies of one poetry dependency table (without python)."""
-    required, optional = [], []
+    required: list[Dependency] = []
+    optional: list[Dependency] = []
     for name, value in table.data.items():
         if canonicalize_name(name) == "python":
             continue

@@ -104,5 +104,5 @@ def r_license_to_spdx(field: str) -> RLicense:
         expression = " AND ".join(spdx for spdx in mapped if spdx)
         if expression and expression not in spdx_parts:
             spdx_parts.append(expression)
-    expression = " OR ".join(spdx_parts) if spdx_parts and not unmapped else None
-    return RLicense(expression, tuple(files), tuple(unmapped))
+    combined = " OR ".join(spdx_parts) if spdx_parts and not unmapped else None
+    return RLicense(combined, tuple(files), tuple(unmapped))
