@@ -11,10 +11,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import rattler_build
 
 from dsprod.bootstrap import BASE_PYPI_PACKAGES, ensure_bootstrap_channel
 from dsprod.bootstrap.channel import MANIFEST_NAME
 from dsprod.bootstrap.pypi import dsprod_build_string, wheel_dependencies
+from dsprod.bootstrap.python import _SCRIPT as PYTHON_SCRIPT
+from dsprod.bootstrap.python import python_abi, python_recipe
+from dsprod.bootstrap.r import InstalledRPackage, RInstallation, r_package_recipe
 from dsprod.errors import InputError
 
 
@@ -48,6 +52,44 @@ def test_marker_dependencies_are_kept_only_where_they_apply(tmp_path: Path) -> N
         "typing_extensions >=4.1",
         "posix-only",
     ]
+
+
+def _render(text: str) -> dict[str, dict]:
+    """rattler-build's own reading of a recipe text: each output by package name."""
+    variants = rattler_build.Stage0Recipe.from_yaml(text).render()
+    return {variant.recipe.package.name: variant.recipe.to_dict() for variant in variants}
+
+
+def test_bootstrap_recipes_read_back_as_built(tmp_path: Path) -> None:
+    outputs = _render(python_recipe(Path("/opt/py"), "3.11.7"))
+    assert sorted(outputs) == ["python", "python_abi"]
+    python = outputs["python"]
+    assert python["build"]["string"] == "dsprod_0_cpython"
+    assert python["build"]["script"]["content"] == PYTHON_SCRIPT
+    assert python["build"]["script"]["env"]["DSPROD_SOURCE_PREFIX"] == "/opt/py"
+    assert outputs["python_abi"]["package"]["version"] == python_abi()
+
+    installation = RInstallation(
+        home=Path("/usr/lib/R"),
+        share=Path("/usr/share/R/share"),
+        include=Path("/usr/share/R/include"),
+        doc=Path("/usr/share/R/doc"),
+        version="4.2.2",
+    )
+    package = InstalledRPackage(
+        name="demo",
+        folder=tmp_path / "demo",
+        description={"Version": "0.20", "Title": "A\n  Demo", "License": "Odd", "Built": "R 4.1.0"},
+        dependencies=(),
+    )
+    text, warning = r_package_recipe(package, installation)
+    [demo] = _render(text).values()
+    assert demo["package"] == {"name": "r-demo", "version": "0.20"}
+    assert demo["build"]["noarch"] == "generic"
+    assert demo["build"]["string"] == "dsprod_0"
+    assert demo["requirements"]["run"] == ["r-base >=4.1"]
+    assert demo["about"] == {"summary": "A Demo"}  # no SPDX licence: none written ...
+    assert warning is not None and "'Odd'" in warning  # ... and the caller is told
 
 
 def _index_json(package: Path, scratch: Path) -> dict:

@@ -9,20 +9,21 @@ in a clean environment.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from dsprod.bootstrap.r import (
     environment_only_renviron,
     find_r_installation,
     relocated_r_launcher,
 )
-from dsprod.bootstrap.recipe_build import build_recipe
+from dsprod.bootstrap.recipe_build import build_recipe, package_output
 from dsprod.errors import BuildFailed
+from dsprod.recipe.v1 import dump_v1
 from dsprod.vcs.scm import VersionInfo
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -167,11 +168,10 @@ def test_r_and_testthat_run_from_a_clean_environment(r_channel: Path, tmp_path: 
 
 
 def _stand_in_compiler(channel: Path, work: Path) -> None:
-    recipe = {
-        "package": {"name": "gcc_linux-64", "version": "12"},
-        "build": {"number": 0, "string": "dsprod_test", "script": "mkdir -p $PREFIX/etc"},
-    }
-    build_recipe(json.dumps(recipe), work / "gcc-recipe", channel, [str(channel)])
+    recipe = package_output(
+        "gcc_linux-64", "12", build_string="dsprod_test", script="mkdir -p $PREFIX/etc"
+    )
+    build_recipe(dump_v1(recipe), work / "gcc-recipe", channel, [str(channel)])
 
 
 @pytest.mark.e2e
@@ -206,7 +206,7 @@ def test_compiler_stand_ins_carry_the_host_version_and_a_dsprod_build_string() -
     from dsprod.bootstrap.compilers import COMPILERS, HostCompiler, compilers_recipe
 
     gcc = HostCompiler(COMPILERS[0], "/usr/bin/gcc", "12.2.0")
-    [output] = json.loads(compilers_recipe([gcc]))["outputs"]
+    [output] = YAML(typ="safe").load(compilers_recipe([gcc]))["outputs"]
     assert output["package"] == {"name": "gcc_linux-64", "version": "12.2.0"}
     assert "dsprod" in output["build"]["string"]
     assert output["build"]["script"]["env"] == {

@@ -16,7 +16,7 @@ from dsprod.languages.python.recipe import DROP_DIRECT_URL, PIP_INSTALL, python_
 from dsprod.project import ProjectInfo
 from dsprod.recipe.extra import DsprodExtra
 from dsprod.recipe.model import About, Recipe
-from dsprod.recipe.v1 import render_v1, write_recipe
+from dsprod.recipe.v1 import dump_v1, literal_block, render_v1, write_recipe
 from dsprod.vcs.scm import VersionInfo
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
@@ -209,6 +209,27 @@ def test_project_to_rendered_recipe(tmp_path: Path) -> None:
     assert recipe.requirements.host == ["python >=3.10", "pip", "hatchling", "hatch-vcs"]
     assert recipe.requirements.run == ["python >=3.10", "pytorch >=2", "tomli"]
     assert recipe.to_dict()["build"]["python"]["entry_points"] == ["skyline = skyline.cli:main"]
+
+
+def test_dump_v1_writes_scripts_as_blocks_that_read_back_unchanged() -> None:
+    script = 'set -eu\necho "a \\ b" ${{ not_jinja }}\n  indented: yes\n'
+    document = {
+        "recipe": {"name": "split", "version": "1"},
+        "outputs": [
+            {
+                "package": {"name": "one", "version": "0.20"},
+                "build": {"script": {"content": literal_block(script), "env": {"X": "a: b"}}},
+            },
+            {
+                "package": {"name": "two", "version": "3.11"},
+                "build": {"script": literal_block("ls")},
+            },
+        ],
+    }
+    text = dump_v1(document)
+    assert "content: |\n          set -eu\n" in text
+    assert "script: ls\n" in text  # one line stays one line
+    assert YAML(typ="safe").load(text) == document
 
 
 def test_write_recipe_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ says. Like the rest of the bootstrap channel, it is only for hosts like this one
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import time
@@ -20,9 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsprod.bootstrap.recipe_build import build_recipe
-
-BUILD_STRING = "dsprod_0"
+from dsprod.bootstrap.recipe_build import build_recipe, outputs_recipe, package_output
 
 
 @dataclass(frozen=True)
@@ -76,30 +73,22 @@ def host_compilers() -> list[HostCompiler]:
 
 
 def compilers_recipe(compilers: list[HostCompiler]) -> str:
-    """The v1 recipe (JSON is YAML) with one output per host compiler."""
+    """The v1 recipe with one output per host compiler."""
     outputs = [
-        {
-            "package": {"name": compiler.package.conda_name, "version": compiler.version},
-            "build": {
-                "number": 0,
-                "string": BUILD_STRING,
-                "script": {
-                    "content": _SCRIPT,
-                    "env": {
-                        "DSPROD_COMPILER": compiler.path,
-                        "DSPROD_VARIABLES": " ".join(compiler.package.variables),
-                    },
-                },
+        package_output(
+            compiler.package.conda_name,
+            compiler.version,
+            script=_SCRIPT,
+            script_env={
+                "DSPROD_COMPILER": compiler.path,
+                "DSPROD_VARIABLES": " ".join(compiler.package.variables),
             },
-            "about": {
-                "summary": f"Points builds at the host's {compiler.path} (made by dsprod)",
-                "license": "BSD-3-Clause",
-            },
-        }
+            summary=f"Points builds at the host's {compiler.path} (made by dsprod)",
+            license="BSD-3-Clause",
+        )
         for compiler in compilers
     ]
-    recipe = {"recipe": {"name": "dsprod-compilers", "version": "1"}, "outputs": outputs}
-    return json.dumps(recipe, indent=2)
+    return outputs_recipe("dsprod-compilers", "1", outputs)
 
 
 def build_compiler_packages(

@@ -8,9 +8,9 @@ converts. Two things whl2conda does not do for us are done here:
   python) and keep the ones that apply: pytest gets ``iniconfig`` and
   ``pluggy`` but not ``tomli`` on 3.11.
 * Names and build strings: every package and dependency is named with
-  ``pypi_to_conda`` (whl2conda's own rename table could disagree with the names
-  our recipes use), and build strings carry ``dsprod`` so that no package here
-  can be mistaken for conda-forge's.
+  ``pypi_to_conda``, as our recipes name them (it overrides some entries of
+  the rename table whl2conda would apply), and build strings carry ``dsprod``
+  so that no package here can be mistaken for conda-forge's.
 
 whl2conda writes an unpacked tree (its ``TREE`` format) that we then patch and
 pack ourselves at zstd level 3: its default level 19 costs about 1 s/MB.

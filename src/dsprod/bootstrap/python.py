@@ -15,14 +15,13 @@ on ``python_abi 3.X.* *_cp3X``, as conda-forge packages do.
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dsprod.bootstrap.recipe_build import build_recipe
+from dsprod.bootstrap.recipe_build import build_recipe, outputs_recipe, package_output
 
 # Executables of CPython itself; everything else in bin/ was put there by pip.
 _CPYTHON_EXECUTABLES = r"^(python[0-9.]*(-config)?|pydoc[0-9.]*|idle[0-9.]*|2to3(-[0-9.]+)?)$"
@@ -70,45 +69,32 @@ def python_abi_tag() -> str:
 
 
 def python_recipe(source_prefix: Path, version: str) -> str:
-    """The v1 recipe (as YAML text; JSON is YAML) that repackages ``source_prefix``."""
+    """The v1 recipe that repackages ``source_prefix`` as ``python`` and ``python_abi``."""
     abi, tag = python_abi(), python_abi_tag()
-    abi_pin = f"python_abi {abi}.* *_{tag}"
-    recipe = {
-        "recipe": {"name": "python-split", "version": version},
-        "outputs": [
-            {
-                "package": {"name": "python", "version": version},
-                "build": {
-                    "number": 0,
-                    "string": "dsprod_0_cpython",
-                    "script": {
-                        "content": _SCRIPT,
-                        "env": {
-                            "DSPROD_SOURCE_PREFIX": str(source_prefix),
-                            "DSPROD_PY_ABI": abi,
-                            "DSPROD_CPYTHON_EXECUTABLES": _CPYTHON_EXECUTABLES,
-                        },
-                    },
-                    "python": {"skip_pyc_compilation": ["**/*.py"]},
-                },
-                "requirements": {"run_constraints": [abi_pin]},
-                "about": {
-                    "summary": f"CPython {version} repackaged from {source_prefix} by dsprod",
-                    "license": "Python-2.0",
-                },
-            },
-            {
-                "package": {"name": "python_abi", "version": abi},
-                "build": {"number": 0, "string": f"dsprod_0_{tag}"},
-                "requirements": {"run_constraints": [f"python {abi}.*"]},
-                "about": {
-                    "summary": f"Marks the {tag} ABI of dsprod's repackaged python",
-                    "license": "BSD-3-Clause",
-                },
-            },
-        ],
-    }
-    return json.dumps(recipe, indent=2)
+    python = package_output(
+        "python",
+        version,
+        build_string="dsprod_0_cpython",
+        script=_SCRIPT,
+        script_env={
+            "DSPROD_SOURCE_PREFIX": str(source_prefix),
+            "DSPROD_PY_ABI": abi,
+            "DSPROD_CPYTHON_EXECUTABLES": _CPYTHON_EXECUTABLES,
+        },
+        build_options={"python": {"skip_pyc_compilation": ["**/*.py"]}},
+        requirements={"run_constraints": [f"python_abi {abi}.* *_{tag}"]},
+        summary=f"CPython {version} repackaged from {source_prefix} by dsprod",
+        license="Python-2.0",
+    )
+    abi_marker = package_output(
+        "python_abi",
+        abi,
+        build_string=f"dsprod_0_{tag}",
+        requirements={"run_constraints": [f"python {abi}.*"]},
+        summary=f"Marks the {tag} ABI of dsprod's repackaged python",
+        license="BSD-3-Clause",
+    )
+    return outputs_recipe("python-split", version, [python, abi_marker])
 
 
 def build_python_packages(

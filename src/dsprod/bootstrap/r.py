@@ -15,7 +15,6 @@ so the packages are only good for hosts like this one.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
-from dsprod.bootstrap.recipe_build import build_recipe
+from dsprod.bootstrap.recipe_build import build_recipe, package_output
 from dsprod.errors import BuildFailed
 from dsprod.languages.r.description import (
     R_BUILTIN_PACKAGES,
@@ -37,8 +36,8 @@ from dsprod.languages.r.description import (
     read_description,
 )
 from dsprod.languages.r.licenses import r_license_to_spdx
+from dsprod.recipe.v1 import dump_v1
 
-BUILD_STRING = "dsprod_0"
 R_BASE_LICENSE = "GPL-2.0-or-later"
 """R is ``GPL-2 | GPL-3`` (its COPYING), which SPDX writes as GPL-2.0-or-later."""
 
@@ -207,35 +206,29 @@ def write_r_base_overlay(overlay: Path, installation: RInstallation) -> None:
 
 
 def r_base_recipe(installation: RInstallation) -> str:
-    """The v1 recipe (JSON is YAML) that repackages the host's R as ``r-base``."""
+    """The v1 recipe that repackages the host's R as ``r-base``."""
     series = installation.minor_series
     major, minor = (int(part) for part in series.split("."))
-    recipe = {
-        "package": {"name": "r-base", "version": installation.version},
-        "build": {
-            "number": 0,
-            "string": BUILD_STRING,
-            "script": {
-                "content": _R_BASE_SCRIPT,
-                "env": {
-                    "DSPROD_R_HOME": str(installation.home),
-                    "DSPROD_R_SHARE_DIR": str(installation.share),
-                    "DSPROD_R_INCLUDE_DIR": str(installation.include),
-                    "DSPROD_R_DOC_DIR": str(installation.doc),
-                    "DSPROD_PREFIX_PLACEHOLDER": PREFIX_PLACEHOLDER,
-                },
+    return dump_v1(
+        package_output(
+            "r-base",
+            installation.version,
+            script=_R_BASE_SCRIPT,
+            script_env={
+                "DSPROD_R_HOME": str(installation.home),
+                "DSPROD_R_SHARE_DIR": str(installation.share),
+                "DSPROD_R_INCLUDE_DIR": str(installation.include),
+                "DSPROD_R_DOC_DIR": str(installation.doc),
+                "DSPROD_PREFIX_PLACEHOLDER": PREFIX_PLACEHOLDER,
             },
-        },
-        "requirements": {
-            # Packages built against this R load its ABI: pin them to the minor series.
-            "run_exports": {"weak": [f"r-base >={series},<{major}.{minor + 1}"]},
-        },
-        "about": {
-            "summary": f"R {installation.version} repackaged from {installation.home} by dsprod",
-            "license": R_BASE_LICENSE,
-        },
-    }
-    return json.dumps(recipe, indent=2)
+            requirements={
+                # Packages built against this R load its ABI: pin them to the minor series.
+                "run_exports": {"weak": [f"r-base >={series},<{major}.{minor + 1}"]},
+            },
+            summary=f"R {installation.version} repackaged from {installation.home} by dsprod",
+            license=R_BASE_LICENSE,
+        )
+    )
 
 
 def r_package_recipe(
@@ -257,31 +250,22 @@ def r_package_recipe(
         r_base = f"r-base >={_built_series(description) or installation.minor_series}"
     license_text = description.get("License", "")
     spdx = r_license_to_spdx(license_text).spdx
-    about: dict[str, str] = {"summary": " ".join(description.get("Title", package.name).split())}
-    if spdx:
-        about["license"] = spdx
-    build: dict[str, object] = {
-        "number": 0,
-        "string": BUILD_STRING,
-        "script": {
-            "content": _R_PACKAGE_SCRIPT,
-            "env": {"DSPROD_R_PACKAGE_DIR": str(package.folder)},
-        },
-    }
-    if not package.compiled:
-        build["noarch"] = "generic"
-    recipe = {
-        "package": {"name": r_conda_name(package.name), "version": version},
-        "build": build,
-        "requirements": {"run": [r_base, *requirements]},
-        "about": about,
-    }
+    recipe = package_output(
+        r_conda_name(package.name),
+        version,
+        script=_R_PACKAGE_SCRIPT,
+        script_env={"DSPROD_R_PACKAGE_DIR": str(package.folder)},
+        build_options={} if package.compiled else {"noarch": "generic"},
+        requirements={"run": [r_base, *requirements]},
+        summary=" ".join(description.get("Title", package.name).split()),
+        license=spdx,
+    )
     warning = (
         None
         if spdx
         else f"{r_conda_name(package.name)}: License {license_text!r} has no SPDX mapping"
     )
-    return json.dumps(recipe, indent=2), warning
+    return dump_v1(recipe), warning
 
 
 def _built_series(description: dict[str, str]) -> str | None:

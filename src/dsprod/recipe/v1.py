@@ -12,12 +12,15 @@ also records what ``dsprod test`` needs later from the built package alone
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import LiteralScalarString
 
 from dsprod.errors import InputError
 from dsprod.recipe.extra import KEY as EXTRA_KEY
@@ -119,12 +122,30 @@ def render_v1(recipe: Recipe) -> str:
     """The text of a rattler-build v1 ``recipe.yaml`` for ``recipe``."""
     document = _document(recipe)
     document.yaml_set_start_comment(HEADER)
+    return dump_v1(document)
+
+
+def dump_v1(document: Mapping[str, Any]) -> str:
+    """The text of a v1 recipe given as a mapping, laid out as every recipe dsprod writes.
+
+    For recipes the ``Recipe`` model does not describe: the bootstrap channel's
+    (several outputs, build scripts with their own variables, ``run_exports``).
+    """
     yaml = YAML(typ="rt")
     yaml.width = 4096  # never fold long script lines or summaries
     yaml.indent(mapping=2, sequence=4, offset=2)
     stream = StringIO()
     yaml.dump(document, stream)
     return stream.getvalue()
+
+
+def literal_block(text: str) -> str:
+    """``text`` to be written as a YAML literal block (``|``) if it has several lines.
+
+    A script then reads in the recipe as it runs, instead of as one quoted line of
+    ``\\n`` escapes; the value rattler-build reads is the same.
+    """
+    return LiteralScalarString(text) if "\n" in text else text
 
 
 def write_recipe(recipe: Recipe, path: Path, *, regenerate: bool = False) -> None:

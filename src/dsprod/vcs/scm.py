@@ -6,20 +6,18 @@ conda package and the package itself disagree. So setuptools_scm does the
 versioning, configured as the project configures it (each language reader finds
 its own options, see ``ScmOptions``); dsprod only adds what setuptools_scm leaves
 open: which of several tags on one commit wins, and how the result is spelled for
-conda (``dsprod.conda.version``).
+conda (``dsprod.conda.version``). Only public API is used: ``vcs_versioning``'s,
+the package that holds setuptools_scm's code since setuptools-scm 10.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
-from setuptools_scm.git import get_working_directory
-from setuptools_scm.version import tag_to_version
-from vcs_versioning import Configuration, TagConfiguration, VcsEnvironment
+from vcs_versioning import Configuration, VcsEnvironment
 
 from dsprod.conda.version import NotPep440, build_string, is_final, parse_pep440, to_conda_version
 from dsprod.errors import InputError
@@ -96,14 +94,14 @@ def git_version(root: Path, options: ScmOptions = ScmOptions()) -> VersionInfo:
     """
     commit = git.head(root)
     config = _configuration(root, options)
-    workdir = get_working_directory(config, config.absolute_root)
-    if workdir is None:
-        raise InputError(f"{root}: not inside a git repository (run `git init` and commit)")
-    described_tag = _nearest_tag(workdir.path, config, root)
-    best_tag, best_version = _highest_tag_on_same_commit(workdir.path, config, described_tag)
+    described_tag = _nearest_tag(config, root)
+    best_tag, best_version = _highest_tag_on_same_commit(config, root, described_tag)
     try:
+        # git.head found the repository, so discovery does too, and git always gives a version.
+        workdir = config.discover_workdir()
+        assert workdir is not None
         scm_version = workdir.get_scm_version()
-        assert scm_version is not None  # the git backend always returns a version
+        assert scm_version is not None
         formatted = replace(scm_version, tag=best_version).format()
     except (ValueError, LookupError) as err:
         raise InputError(f"{root}: versioning with {options.source} failed: {err}") from err
@@ -156,31 +154,34 @@ def fixed_version(root: Path, pep440: str) -> VersionInfo:
 
 def _configuration(root: Path, options: ScmOptions) -> Configuration:
     """A setuptools_scm configuration for ``root``, searching upward for the repository."""
+    # strict=False: the same permissive `git describe --match` glob as the
+    # project's build, without setuptools_scm's warning about a future default.
+    tag: dict[str, object] = {"strict": False}
     if options.tag_regex is not None:
         problem = tag_regex_problem(options.tag_regex)
         if problem:
             raise InputError(
                 f"{options.source}: tag_regex {options.tag_regex!r} is unusable: {problem}"
             )
-        tag = TagConfiguration(regex=re.compile(options.tag_regex), strict=False)
-    else:
-        # strict=False: the same permissive `git describe --match` glob as the
-        # project's build, without setuptools_scm's warning about a future default.
-        tag = TagConfiguration(strict=False)
-    return Configuration(
-        root=str(root.resolve()),
-        search_parent_directories=True,
-        version_scheme=options.version_scheme or DSPROD_VERSION_SCHEME,
-        local_scheme=options.local_scheme or DEFAULT_LOCAL_SCHEME,
-        tag=tag,
-        _env=VcsEnvironment.from_env(),
+        tag["regex"] = options.tag_regex
+    return VcsEnvironment.from_env().build_config_from_data(
+        # vcs-versioning takes ``root`` relative to the folder of a (pyproject) file,
+        # which need not exist; a folder here would be taken for that file.
+        relative_to=root.resolve() / "pyproject.toml",
+        data={
+            "root": ".",
+            "search_parent_directories": True,
+            "version_scheme": options.version_scheme or DSPROD_VERSION_SCHEME,
+            "local_scheme": options.local_scheme or DEFAULT_LOCAL_SCHEME,
+            "tag": tag,
+        },
     )
 
 
-def _nearest_tag(repo: Path, config: Configuration, root: Path) -> str:
+def _nearest_tag(config: Configuration, root: Path) -> str:
     """The tag git describe picks, as setuptools_scm's own describe would."""
     completed = git.git(
-        repo,
+        root,
         "describe",
         "--tags",
         "--long",
@@ -203,10 +204,10 @@ def _nearest_tag(repo: Path, config: Configuration, root: Path) -> str:
 
 
 def _highest_tag_on_same_commit(
-    repo: Path, config: Configuration, described_tag: str
+    config: Configuration, root: Path, described_tag: str
 ) -> tuple[str, Version]:
     """Among the version tags on the described tag's commit, the highest version wins."""
-    listed = git.git(repo, "tag", "--points-at", f"{described_tag}^{{commit}}")
+    listed = git.git(root, "tag", "--points-at", f"{described_tag}^{{commit}}")
     candidates: list[tuple[Version, str]] = []
     for tag in [described_tag, *listed.stdout.split()]:
         version = _tag_version(tag, config)
@@ -217,7 +218,23 @@ def _highest_tag_on_same_commit(
 
 
 def _tag_version(tag: str, config: Configuration) -> Version | None:
-    with warnings.catch_warnings():
-        # setuptools_scm warns for every tag that is not a version; dsprod skips them.
-        warnings.simplefilter("ignore")
-        return tag_to_version(tag, config)
+    """The version in ``tag`` as setuptools_scm reads it, or None for a tag that holds none.
+
+    The tag regex's ``version`` group (or its only group) is the version; the rest
+    of the match after it (a ``+local`` part) is kept when the two parse together.
+    setuptools_scm warns about each tag that is no version; dsprod just skips them.
+    """
+    match = config.tag.regex.match(tag)
+    if match is None:
+        return None
+    group: int | str = 1 if len(match.groups()) == 1 else "version"
+    version = match.group(group)
+    if not version:
+        return None
+    suffix = match.group(0)[match.end(group) :]
+    for text in (version + suffix, version):
+        try:
+            return Version(text)
+        except InvalidVersion:
+            continue
+    return None
