@@ -6,7 +6,6 @@ import asyncio
 import json
 import shutil
 import subprocess
-import time
 import zipfile
 from pathlib import Path
 
@@ -158,11 +157,9 @@ def test_second_call_is_a_cache_hit(bootstrap_channel: Path) -> None:
     manifest = bootstrap_channel / MANIFEST_NAME
     before = manifest.stat().st_mtime_ns
     messages: list[str] = []
-    started = time.monotonic()
     again = asyncio.run(ensure_bootstrap_channel(bootstrap_channel.parent, report=messages.append))
-    elapsed = time.monotonic() - started
     assert again == bootstrap_channel
-    assert elapsed < 1.0
+    # Nothing was rebuilt or re-indexed: the manifest is written last by every build.
     assert manifest.stat().st_mtime_ns == before
     assert all("up to date" in message for message in messages)
     requests = json.loads(manifest.read_text())["pypi_requests"]
