@@ -32,9 +32,9 @@ package: {{name: {name}, version: "{version}"}}
 build:
   noarch: generic
   string: {build}
-  script:
-    - mkdir -p $PREFIX/site-packages/{dist_info} && cd $PREFIX/site-packages/{dist_info}
-    - printf 'Metadata-Version: 2.1\\nName: {name}\\nVersion: {pep440}\\n' > METADATA
+  script: |
+    mkdir -p $PREFIX/site-packages/{dist_info} && cd $PREFIX/site-packages/{dist_info}
+    printf 'Metadata-Version: 2.1\\nName: {name}\\nVersion: {pep440}\\n' > METADATA
 about: {{license: MIT, summary: a stand-in for the project's package}}
 extra: {{dsprod: {extra}}}
 """
