@@ -184,6 +184,29 @@ def test_a_missing_dependency_imported_at_module_level_fails_the_build(
     assert channel_state(tmp_path / "store")["unstable"] == set()
 
 
+def test_a_maintained_recipe_without_a_license_fails_the_build_with_exit_5(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    store = tmp_path / "store"
+    project = make_repo(tmp_path / "hello", "python-hello", store)
+    git(project, "tag", "0.1")
+    code, result, stderr = dsprod(project, "recipe")
+    assert code == 0, (result, stderr)
+    recipe = project / "recipes" / "hello-ds" / "recipe.yaml"
+    text = recipe.read_text()
+    unlicensed = text.replace("  license: MIT\n", "")
+    unlicensed = unlicensed.replace("  license_file:\n    - LICENSE\n", "")
+    assert unlicensed != text and "license" not in unlicensed
+    recipe.write_text(unlicensed)
+    commit_all(project, "a maintained recipe that forgets the license")
+
+    code, result, stderr = dsprod(project, "build")
+    assert code == 5, stderr
+    assert "failed verification, not published" in result["error"]
+    assert "no license in about" in result["error"]
+    assert channel_state(store)["unstable"] == set()
+
+
 def test_builds_of_a_dirty_tree_are_told_apart_by_their_changes(
     tmp_path: Path, bootstrap_channel: Path
 ) -> None:

@@ -27,8 +27,6 @@ from tests.fakes import FakeBuilder, FakeStore
 from tests.packages import build_python_project_package, test_report
 from tests.projects import git, make_repo
 
-pytestmark = pytest.mark.selftest
-
 DEPENDENCIES = "https://deps.invalid/channel"
 
 
