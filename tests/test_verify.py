@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,11 @@ GOOD = {
     "build": "g1a2b3c4",
     "about": {"license": "MIT", "summary": "a greeting"},
     "commit": COMMIT,
-    "script": [
-        "mkdir -p $PREFIX/share/hello-ds",
-        "echo 'Hello, {name}!' > $PREFIX/share/hello-ds/greeting.txt",
-    ],
 }
+GOOD_SCRIPT = [
+    "mkdir -p $PREFIX/share/hello-ds",
+    "echo 'Hello, {name}!' > $PREFIX/share/hello-ds/greeting.txt",
+]
 COMPILED_LIBRARY = [
     "mkdir -p $PREFIX/lib",
     "echo 'int answer(void) { return 42; }' > answer.c",
@@ -53,12 +54,16 @@ def expected(workdir: Path) -> Expected:
     )
 
 
-def build(workdir: Path, label: str, **changes: object) -> Artifact:
-    """Build the good package's recipe with ``changes``; ``script`` lines are added to it."""
-    values = {**GOOD, **changes, "script": [*GOOD["script"], *changes.get("script", [])]}
+def build(workdir: Path, label: str, script: Sequence[str] = (), **changes: object) -> Artifact:
+    """Build the good package's recipe with ``changes``, and ``script`` lines added to its own."""
+    values = {**GOOD, **changes}
     recipe = {
         "package": {"name": values["name"], "version": values["version"]},
-        "build": {"noarch": "generic", "string": values["build"], "script": values["script"]},
+        "build": {
+            "noarch": "generic",
+            "string": values["build"],
+            "script": [*GOOD_SCRIPT, *script],
+        },
         "about": values["about"],
         "extra": {"dsprod": {"commit": values["commit"]}},
     }
