@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from rattler import Subdir
 from rattler.index import index_fs
 from rattler_build import Stage0Recipe
 
+from dsprod.recipe.model import BUILD_VARIABLES
 from dsprod.store.ledger import TestReport
 
 RECIPE = """\
@@ -20,6 +22,20 @@ build:
   script:
     - mkdir -p $PREFIX/share/{name} && echo '{content}' > $PREFIX/share/{name}/data.txt
 about: {{license: MIT, summary: a test package}}
+extra: {{dsprod: {extra}}}
+"""
+
+# What a Python project's package must hold to pass verification: its identity and commit
+# from git, a licence and summary, and a *.dist-info at the PEP 440 version (as pip writes).
+PYTHON_PROJECT_RECIPE = """\
+package: {{name: {name}, version: "{version}"}}
+build:
+  noarch: generic
+  string: {build}
+  script: |
+    mkdir -p $PREFIX/site-packages/{dist_info} && cd $PREFIX/site-packages/{dist_info}
+    printf 'Metadata-Version: 2.1\\nName: {name}\\nVersion: {pep440}\\n' > METADATA
+about: {{license: MIT, summary: a stand-in for the project's package}}
 extra: {{dsprod: {extra}}}
 """
 
@@ -36,17 +52,24 @@ def build_package(
 
     ``extra`` goes into ``extra.dsprod`` (the commit defaults to forty zeros).
     """
-    recipe_dir = workdir / f"recipe-{name}-{version}-{build}-{abs(hash(content))}"
-    recipe_dir.mkdir(parents=True)
-    (recipe_dir / "recipe.yaml").write_text(
-        RECIPE.format(
-            name=name,
-            version=version,
-            build=build,
-            content=content,
-            extra=json.dumps({"commit": "0" * 40, **(extra or {})}),
-        )
+    recipe = RECIPE.format(
+        name=name,
+        version=version,
+        build=build,
+        content=content,
+        extra=json.dumps({"commit": "0" * 40, **(extra or {})}),
     )
+    return build_recipe(workdir, f"{name}-{version}-{build}-{abs(hash(content))}", recipe)
+
+
+def build_recipe(workdir: Path, label: str, recipe: str) -> Path:
+    """Build one v1 recipe's text with rattler-build from an empty channel; returns the .conda.
+
+    The recipe gets its own folder ``workdir/recipe-<label>`` (``$RECIPE_DIR`` in its script).
+    """
+    recipe_dir = workdir / f"recipe-{label}"
+    recipe_dir.mkdir(parents=True)
+    (recipe_dir / "recipe.yaml").write_text(recipe)
     empty_channel = workdir / "empty-channel"
     if not (empty_channel / "noarch" / "repodata.json").exists():
         (empty_channel / "noarch").mkdir(parents=True)
@@ -54,7 +77,35 @@ def build_package(
     results = Stage0Recipe.from_file(recipe_dir / "recipe.yaml").run_build(
         output_dir=recipe_dir / "out", channels=[str(empty_channel)]
     )
-    return Path(results[0].packages[0])
+    [package] = results[0].packages
+    return Path(package)
+
+
+def build_python_project_package(workdir: Path, name: str, variables: Mapping[str, str]) -> Path:
+    """A tiny package that passes verification as ``name`` built with these build variables.
+
+    ``variables`` are a ``BuildRequest``'s (``pipeline.stages.build_variables``): the
+    stand-in for what rattler-build makes of the project's real recipe.
+    """
+    values = {key: variables[variable] for key, variable in BUILD_VARIABLES.items()}
+    pep440 = values["pep440_version"]
+    extra = {
+        "commit": values["commit"],
+        "pep440_version": pep440,
+        "repository": values["repository"],
+        "language": "python",
+        "tests_dir": "tests",
+        "test_requirements": ["pytest"],
+    }
+    recipe = PYTHON_PROJECT_RECIPE.format(
+        name=name,
+        version=values["conda_version"],
+        build=values["build_string"],
+        pep440=pep440,
+        dist_info=f"{name.replace('-', '_')}-{pep440}.dist-info",
+        extra=json.dumps(extra),
+    )
+    return build_recipe(workdir, f"{name}-{values['build_string']}", recipe)
 
 
 def test_report(sha256: str = "0" * 64, *, passed: bool = True, summary: str = "") -> TestReport:

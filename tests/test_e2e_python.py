@@ -1,4 +1,7 @@
-"""The whole pipeline on real Python projects: real builds, real channels, real clean envs."""
+"""The whole pipeline on real Python projects: real builds, real channels, real clean envs.
+
+The release scenario every language goes through is in test_e2e_scenario.py.
+"""
 
 from __future__ import annotations
 
@@ -10,106 +13,9 @@ from pathlib import Path
 import pytest
 
 from dsprod.store.local import LocalStore
-from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo
+from tests.projects import channel_state, commit_all, dsprod, git, make_repo
 
 pytestmark = pytest.mark.e2e
-
-
-def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel: Path) -> None:
-    store = tmp_path / "store"
-    project = make_repo(tmp_path / "hello", "python-hello", store)
-    git(project, "tag", "1.2")
-    for n in (1, 2):
-        (project / "README.md").write_text(f"change {n}\n")
-        commit_all(project, f"change {n}")
-
-    # 1. two commits after 1.2: a dev build, in unstable and testing, not stable
-    code, result, stderr = dsprod(project, "run")
-    assert code == 0, stderr
-    dev_version = result["version"]
-    assert result["channels"] == ["unstable", "testing"]
-    state = channel_state(store)
-    assert ("hello-ds", dev_version, "noarch") in state["testing"]
-    assert state["stable"] == set()
-
-    # 2. the same commit tagged 1.2.1rc1: in testing, not stable, and above the dev build
-    git(project, "tag", "1.2.1rc1")
-    code, result, stderr = dsprod(project, "run")
-    assert code == 0, stderr
-    assert result["version"] == "1.2.1rc1"
-    assert result["channels"] == ["unstable", "testing"]
-    testing_url = asyncio.run(LocalStore(store).channel_url("testing"))
-    [record] = [
-        r
-        for r in install(tmp_path / "env-rc", [testing_url, bootstrap_channel.as_uri()], "hello-ds")
-        if r.name.normalized == "hello-ds"
-    ]
-    assert str(record.version) == "1.2.1rc1"
-
-    # 3. QA tags the same commit 1.2.1: on to stable; users of stable get 1.2.1
-    git(project, "tag", "1.2.1")
-    code, result, stderr = dsprod(project, "run")
-    assert code == 0, stderr
-    assert result["version"] == "1.2.1"
-    assert result["channels"] == ["unstable", "testing", "stable"]
-    stable_url = asyncio.run(LocalStore(store).channel_url("stable"))
-    prefix = tmp_path / "env-stable"
-    install(prefix, [stable_url, bootstrap_channel.as_uri()], "hello-ds")
-    reported = subprocess.run(
-        [
-            str(prefix / "bin" / "python"),
-            "-c",
-            "import importlib.metadata as m; print(m.version('hello-ds'))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert reported.stdout.strip() == "1.2.1"  # what the build backend computed equals dsprod's
-    greeting = subprocess.run(
-        [str(prefix / "bin" / "hello-ds"), "QA"], capture_output=True, text=True, check=True
-    )
-    assert greeting.stdout.strip() == "Hello, QA!"
-
-    # CI re-runs the same commit: the published bytes are reused, tested and kept
-    code, again, stderr = dsprod(project, "run")
-    assert code == 0, stderr
-    assert again["reused"] and again["sha256"] == result["sha256"]
-
-    # 4. a commit that breaks a test: run fails, the build stays in unstable only
-    test_file = project / "tests" / "test_hello.py"
-    test_file.write_text(test_file.read_text().replace('"Hello, Ada!"', '"Goodbye, Ada!"'))
-    commit_all(project, "break a test")
-    code, result, stderr = dsprod(project, "run")
-    assert code == 1, stderr
-    broken = result["report"]["version"]
-    assert result["report"]["failures"] == 1
-    state = channel_state(store)
-    assert ("hello-ds", broken, "noarch") in state["unstable"]
-    assert ("hello-ds", broken, "noarch") not in state["testing"] | state["stable"]
-
-    # an administrator cannot promote the failed build by hand, unless forced (and logged)
-    code, refused, stderr = dsprod(project, "promote", f"hello-ds=={broken}", "--to", "testing")
-    assert code == 3 and "its tests failed" in refused["error"], stderr
-    code, forced, stderr = dsprod(
-        project, "promote", f"hello-ds=={broken}", "--to", "testing", "--force"
-    )
-    assert code == 0 and "FORCED" in stderr
-    assert forced["promotions"] == [
-        {"from": "unstable", "to": "testing", "copied": True, "forced": True}
-    ]
-
-    # the promotion log tells who promoted what, when, on which report
-    log = LocalStore(store).ledger.read_log()
-    assert [(e.version, e.target) for e in log] == [
-        (dev_version, "testing"),
-        ("1.2.1rc1", "testing"),
-        ("1.2.1", "testing"),
-        ("1.2.1", "stable"),
-        (broken, "testing"),
-    ]
-    assert [e.forced for e in log] == [False, False, False, False, True]
-    assert all(e.test_report and e.who and e.time for e in log)
 
 
 def source_tree_pytest_passes(project: Path) -> bool:
@@ -182,6 +88,29 @@ def test_a_missing_dependency_imported_at_module_level_fails_the_build(
     assert "No module named 'click'" in result["error"]
     assert "full log:" in result["error"]
     assert channel_state(tmp_path / "store")["unstable"] == set()
+
+
+def test_a_maintained_recipe_without_a_license_fails_the_build_with_exit_5(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    store = tmp_path / "store"
+    project = make_repo(tmp_path / "hello", "python-hello", store)
+    git(project, "tag", "0.1")
+    code, result, stderr = dsprod(project, "recipe")
+    assert code == 0, (result, stderr)
+    recipe = project / "recipes" / "hello-ds" / "recipe.yaml"
+    text = recipe.read_text()
+    unlicensed = text.replace("  license: MIT\n", "")
+    unlicensed = unlicensed.replace("  license_file:\n    - LICENSE\n", "")
+    assert unlicensed != text and "license" not in unlicensed
+    recipe.write_text(unlicensed)
+    commit_all(project, "a maintained recipe that forgets the license")
+
+    code, result, stderr = dsprod(project, "build")
+    assert code == 5, stderr
+    assert "failed verification, not published" in result["error"]
+    assert "no license in about" in result["error"]
+    assert channel_state(store)["unstable"] == set()
 
 
 def test_builds_of_a_dirty_tree_are_told_apart_by_their_changes(

@@ -1,8 +1,10 @@
-"""The whole pipeline on real R packages, through the real CLI: builds, channels, clean envs."""
+"""The whole pipeline on real R packages, through the real CLI: builds, channels, clean envs.
+
+The release scenario every language goes through is in test_e2e_scenario.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
@@ -10,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dsprod.store.local import LocalStore
-from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo
+from tests.projects import channel_state, commit_all, dsprod, git, make_repo
 
 pytestmark = [
     pytest.mark.e2e,
@@ -46,53 +47,6 @@ def source_tree_tests_pass(
         cwd=project,
     )
     return result.returncode == 0
-
-
-def test_dev_build_then_rc_then_final_release(tmp_path: Path, bootstrap_channel: Path) -> None:
-    store = tmp_path / "store"
-    project = make_repo(tmp_path / "dspure", "r-pure", store)
-    git(project, "tag", "1.2")
-    for n in (1, 2):
-        (project / "NEWS.md").write_text(f"change {n}\n")
-        commit_all(project, f"change {n}")
-
-    # 1. two commits after 1.2: a dev build, noarch, in unstable and testing, not stable
-    code, result, stderr = dsprod(project, "run")
-    assert code == 0, stderr
-    dev_version = result["version"]
-    assert dev_version.startswith("1.2") and "post1" in dev_version and "dev2" in dev_version
-    assert result["channels"] == ["unstable", "testing"]
-    assert result["tests"] == "2 passed, 0 failed, 0 errors, 0 skipped"
-    state = channel_state(store)
-    assert ("r-dspure", dev_version, "noarch") in state["testing"]
-    assert state["stable"] == set()
-
-    # 2. the same commit tagged 1.2.1rc1: testing only, and above the dev build
-    git(project, "tag", "1.2.1rc1")
-    code, result, stderr = dsprod(project, "run")
-    assert code == 0, stderr
-    assert (result["version"], result["channels"]) == ("1.2.1rc1", ["unstable", "testing"])
-    testing_url = asyncio.run(LocalStore(store).channel_url("testing"))
-    records = install(tmp_path / "env-rc", [testing_url, bootstrap_channel.as_uri()], "r-dspure")
-    assert [str(r.version) for r in records if r.name.normalized == "r-dspure"] == ["1.2.1rc1"]
-
-    # 3. QA tags the same commit 1.2.1: on to stable; users of stable get 1.2.1, and it works
-    git(project, "tag", "1.2.1")
-    code, result, stderr = dsprod(project, "run")
-    assert code == 0, stderr
-    assert (result["version"], result["channels"]) == ("1.2.1", ["unstable", "testing", "stable"])
-    prefix = tmp_path / "env-stable"
-    stable_url = asyncio.run(LocalStore(store).channel_url("stable"))
-    records = install(prefix, [stable_url, bootstrap_channel.as_uri()], "r-dspure")
-    assert [str(r.version) for r in records if r.name.normalized == "r-dspure"] == ["1.2.1"]
-    greeting = subprocess.run(
-        [str(prefix / "bin" / "Rscript"), "-e", "cat(dspure::greet('QA'))"],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        check=True,
-    )
-    assert greeting.stdout == "Hello, QA!"
 
 
 def test_a_failing_test_keeps_the_build_in_unstable(

@@ -1,0 +1,182 @@
+"""One release scenario for every language, through the real CLI: real builds, channels, envs.
+
+A dev build goes to testing, a release candidate of the same commit too, the
+final release on to stable; a re-run reuses the published bytes; a commit that
+breaks a test stays in unstable, and only a forced (logged) promotion moves it.
+What differs between languages is data, plus one hook that checks the released
+package works from a user's env.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dsprod.store.local import LocalStore
+from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example project and what the scenario expects of it."""
+
+    folder: str
+    """The folder under examples/."""
+    conda_name: str
+    tests_summary: str
+    """What ``dsprod run`` reports for the example's own test suite."""
+    test_file: str
+    """A test file, and an expected value in it to break (``passing`` -> ``failing``)."""
+    passing: str
+    failing: str
+    check_release: Callable[[Path, Path], None]
+    """Given the stable env's prefix (and a scratch folder): 1.2.1 is installed and works."""
+
+
+def python_release_works(prefix: Path, _scratch: Path) -> None:
+    reported = subprocess.run(
+        [
+            str(prefix / "bin" / "python"),
+            "-c",
+            "import importlib.metadata as m; print(m.version('hello-ds'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert reported.stdout.strip() == "1.2.1"  # what the build backend computed equals dsprod's
+    greeting = subprocess.run(
+        [str(prefix / "bin" / "hello-ds"), "QA"], capture_output=True, text=True, check=True
+    )
+    assert greeting.stdout.strip() == "Hello, QA!"
+
+
+def r_release_works(prefix: Path, scratch: Path) -> None:
+    greeting = subprocess.run(
+        [str(prefix / "bin" / "Rscript"), "-e", "cat(dspure::greet('QA'))"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(scratch)},
+        check=True,
+    )
+    assert greeting.stdout == "Hello, QA!"
+
+
+PYTHON = Example(
+    folder="python-hello",
+    conda_name="hello-ds",
+    tests_summary="3 passed, 0 failed, 0 errors, 0 skipped",
+    test_file="tests/test_hello.py",
+    passing='"Hello, Ada!"',
+    failing='"Goodbye, Ada!"',
+    check_release=python_release_works,
+)
+R = Example(
+    folder="r-pure",
+    conda_name="r-dspure",
+    tests_summary="2 passed, 0 failed, 0 errors, 0 skipped",
+    test_file="tests/testthat/test-dspure.R",
+    passing='"Hello, R!"',
+    failing='"Goodbye, R!"',
+    check_release=r_release_works,
+)
+# As tests/test_e2e_r.py skips its tests:
+needs_r = pytest.mark.skipif(
+    shutil.which("Rscript") is None, reason="R is not installed on this host"
+)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [pytest.param(PYTHON, id="python-hello"), pytest.param(R, id="r-pure", marks=needs_r)],
+)
+def test_dev_build_then_rc_then_final_release(
+    tmp_path: Path, bootstrap_channel: Path, example: Example
+) -> None:
+    store = tmp_path / "store"
+    project = make_repo(tmp_path / example.folder, example.folder, store)
+    name = example.conda_name
+    git(project, "tag", "1.2")
+    for n in (1, 2):
+        (project / "NEWS.md").write_text(f"change {n}\n")
+        commit_all(project, f"change {n}")
+
+    # 1. two commits after 1.2: a dev build, noarch, in unstable and testing, not stable
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    dev_version = result["version"]
+    assert dev_version.startswith("1.2") and "post1" in dev_version and "dev2" in dev_version
+    assert result["channels"] == ["unstable", "testing"]
+    assert result["tests"] == example.tests_summary
+    state = channel_state(store)
+    assert (name, dev_version, "noarch") in state["testing"]
+    assert state["stable"] == set()
+
+    # 2. the same commit tagged 1.2.1rc1: testing only, and above the dev build
+    git(project, "tag", "1.2.1rc1")
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert (result["version"], result["channels"]) == ("1.2.1rc1", ["unstable", "testing"])
+    testing_url = asyncio.run(LocalStore(store).channel_url("testing"))
+    records = install(tmp_path / "env-rc", [testing_url, bootstrap_channel.as_uri()], name)
+    assert [str(r.version) for r in records if r.name.normalized == name] == ["1.2.1rc1"]
+
+    # 3. QA tags the same commit 1.2.1: on to stable; users of stable get 1.2.1, and it works
+    git(project, "tag", "1.2.1")
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert (result["version"], result["channels"]) == ("1.2.1", ["unstable", "testing", "stable"])
+    prefix = tmp_path / "env-stable"
+    stable_url = asyncio.run(LocalStore(store).channel_url("stable"))
+    records = install(prefix, [stable_url, bootstrap_channel.as_uri()], name)
+    assert [str(r.version) for r in records if r.name.normalized == name] == ["1.2.1"]
+    example.check_release(prefix, tmp_path)
+
+    # CI re-runs the same commit: the published bytes are reused, tested and kept
+    code, again, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert again["reused"] and again["sha256"] == result["sha256"]
+
+    # 4. a commit that breaks a test: run fails, the build stays in unstable only
+    test_file = project / example.test_file
+    test_file.write_text(test_file.read_text().replace(example.passing, example.failing))
+    commit_all(project, "break a test")
+    code, result, stderr = dsprod(project, "run")
+    assert code == 1, stderr
+    broken = result["report"]["version"]
+    assert result["report"]["failures"] == 1
+    assert example.failing.strip('"') in result["error"]
+    state = channel_state(store)
+    assert (name, broken, "noarch") in state["unstable"]
+    assert (name, broken, "noarch") not in state["testing"] | state["stable"]
+
+    # an administrator cannot promote the failed build by hand, unless forced (and logged)
+    code, refused, stderr = dsprod(project, "promote", f"{name}=={broken}", "--to", "testing")
+    assert code == 3 and "its tests failed" in refused["error"], stderr
+    code, forced, stderr = dsprod(
+        project, "promote", f"{name}=={broken}", "--to", "testing", "--force"
+    )
+    assert code == 0 and "FORCED" in stderr
+    assert forced["promotions"] == [
+        {"from": "unstable", "to": "testing", "copied": True, "forced": True}
+    ]
+
+    # the promotion log tells who promoted what, when, on which report
+    log = LocalStore(store).ledger.read_log()
+    assert [(e.version, e.target) for e in log] == [
+        (dev_version, "testing"),
+        ("1.2.1rc1", "testing"),
+        ("1.2.1", "testing"),
+        ("1.2.1", "stable"),
+        (broken, "testing"),
+    ]
+    assert [e.forced for e in log] == [False, False, False, False, True]
+    assert all(e.test_report and e.who and e.time for e in log)

@@ -1,0 +1,136 @@
+"""The fakes keep the contracts the pipeline relies on, the same way the local store keeps them.
+
+Every method of ``Store``, ``Ledger`` and ``Builder`` is exercised, on the fake
+and on the real local store alike, so a stage test passing against the fake
+means something for the real store. The annotations (``store: Store = ...``)
+are the static half of the check: a type checker refuses a fake that drifts
+from its protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dsprod.artifact import Artifact, read_artifact, sha256_of
+from dsprod.builders.base import Builder, BuildRequest
+from dsprod.errors import StoreRefused
+from dsprod.store.base import Store
+from dsprod.store.ledger import Ledger, PromotionEntry
+from dsprod.store.local import LocalStore
+from tests.fakes import FakeBuilder, FakeStore
+from tests.packages import build_package, test_report
+
+pytestmark = pytest.mark.selftest
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Artifact, Artifact]:
+    """Two real packages of the same file name with other bytes."""
+    workdir = tmp_path_factory.mktemp("packages")
+    one = read_artifact(build_package(workdir, "alpha", "1.0", content="one"))
+    two = read_artifact(build_package(workdir, "alpha", "1.0", content="two"))
+    assert one.filename == two.filename and one.sha256 != two.sha256
+    return one, two
+
+
+def fake_store(root: Path) -> Store:
+    return FakeStore(root / "blobs")
+
+
+def local_store(root: Path) -> Store:
+    return LocalStore(root / "store")
+
+
+@pytest.mark.parametrize("open_store", [fake_store, local_store], ids=["fake", "local"])
+def test_store_contract(
+    tmp_path: Path, artifacts: tuple[Artifact, Artifact], open_store: Callable[[Path], Store]
+) -> None:
+    store: Store = open_store(tmp_path)
+    one, two = artifacts
+    assert store.describe()
+    assert isinstance(asyncio.run(store.channel_url("unstable")), str)
+    assert asyncio.run(store.packages("unstable")) == []
+
+    assert asyncio.run(store.publish(one, "unstable")) is True
+    [listed] = asyncio.run(store.packages("unstable"))
+    assert (listed.channel, listed.subdir, listed.filename) == ("unstable", "noarch", one.filename)
+    assert (listed.name, listed.version, listed.build, listed.sha256) == (
+        "alpha",
+        "1.0",
+        "g0",
+        one.sha256,
+    )
+    assert sha256_of(asyncio.run(store.fetch(listed))) == one.sha256
+
+    assert asyncio.run(store.publish(one, "unstable")) is False  # the same bytes: a no-op
+    with pytest.raises(StoreRefused):
+        asyncio.run(store.publish(two, "unstable"))  # other bytes under that name: never
+    assert asyncio.run(store.packages("unstable")) == [listed]
+
+    assert asyncio.run(store.copy(listed, "testing")) is True
+    assert asyncio.run(store.copy(listed, "testing")) is False
+    [copied] = asyncio.run(store.packages("testing"))
+    assert (copied.channel, copied.key, copied.sha256) == ("testing", listed.key, one.sha256)
+    assert sha256_of(asyncio.run(store.fetch(copied))) == one.sha256
+    assert asyncio.run(store.packages("stable")) == []
+
+
+@pytest.mark.parametrize("open_store", [fake_store, local_store], ids=["fake", "local"])
+def test_ledger_contract(tmp_path: Path, open_store: Callable[[Path], Store]) -> None:
+    ledger: Ledger = open_store(tmp_path).ledger
+    assert ledger.load_report("1" * 64) is None
+    kept = ledger.save_report(test_report("1" * 64), None)
+    assert kept.report_path and kept.sha256 == "1" * 64
+    assert ledger.load_report("1" * 64) == kept
+    again = ledger.save_report(test_report("1" * 64, passed=False), None)
+    assert ledger.load_report("1" * 64) == again  # the latest report counts
+
+    assert ledger.read_log() == []
+    entries = [log_entry("testing"), log_entry("stable")]
+    for entry in entries:
+        ledger.append_log(entry)
+    assert ledger.read_log() == entries
+
+
+def log_entry(target: str) -> PromotionEntry:
+    return PromotionEntry(
+        time="2026-01-01T00:00:00+00:00",
+        who="test@host",
+        action="promote",
+        package="alpha-1.0-g0.conda",
+        subdir="noarch",
+        name="alpha",
+        version="1.0",
+        build="g0",
+        sha256="1" * 64,
+        source="unstable" if target == "testing" else "testing",
+        target=target,
+        test_report=None,
+        forced=False,
+        overridden_rules=(),
+    )
+
+
+def test_the_fake_builder_hands_back_its_packages_from_the_output_folder(
+    tmp_path: Path, artifacts: tuple[Artifact, Artifact]
+) -> None:
+    one, _ = artifacts
+    fake = FakeBuilder([one.path])
+    builder: Builder = fake
+    assert builder.recipe_format == "v1"
+    request = BuildRequest(
+        recipe_path=tmp_path / "recipe.yaml",
+        output_dir=tmp_path / "out",
+        channels=("memory://fake/unstable",),
+        variables={},
+        log_path=tmp_path / "build.log",
+    )
+    messages: list[str] = []
+    [built] = builder.build(request, messages.append)
+    assert built == tmp_path / "out" / one.filename and sha256_of(built) == one.sha256
+    assert fake.requests == [request]
+    assert messages
