@@ -178,7 +178,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
         started = time.monotonic()
         verify(
             artifact,
-            expected_for(info, forbidden=(str(output_dir), str(session.project_root))),
+            expected_for(project, forbidden=(str(output_dir), str(session.project_root))),
             project.language.check_package(artifact, info),
         )
         timings["verify"] = time.monotonic() - started
@@ -213,13 +213,21 @@ def build_variables(project: LoadedProject) -> dict[str, str]:
     }
 
 
-def expected_for(info: ProjectInfo, forbidden: tuple[str, ...]) -> Expected:
-    """What verification demands of this project's package."""
+def expected_for(project: LoadedProject, forbidden: tuple[str, ...]) -> Expected:
+    """What verification demands of this project's package: every value it records, from git.
+
+    The same values ``build_variables`` hands the recipe, so a generated recipe
+    always matches and a maintained one that hard-codes another value is refused.
+    """
+    info = project.info
     return Expected(
         name=info.conda_name,
         version=info.version.conda,
         build=info.version.build_string,
         commit=info.version.commit,
+        pep440_version=info.version.pep440,
+        repository=project.repository,
+        language=info.language,
         forbidden_paths=forbidden,
     )
 
