@@ -31,7 +31,9 @@ Exit codes:
   0  success
   1  the project's tests failed (the package stays in unstable)
   2  bad input: project metadata, channels.yaml, git state, arguments
-  3  the store refused: overwrite with other bytes, promotion policy
+  3  the store refused: overwrite with other bytes, promotion policy,
+     a damaged channel (a package file whose bytes are not what the
+     channel's index says)
   4  the build failed (the log's tail is shown, with the full log's path)
   5  the built package failed verification and was not published
   6  a clean environment could not be solved or installed"""

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
 
-from dsprod.artifact import read_artifact
 from dsprod.conda.version import NotPep440, is_final
 from dsprod.config import MATURITY_LEVELS, Settings
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import Store, StoredPackage
 from dsprod.store.ledger import PromotionEntry, TestReport
+from dsprod.store.lookup import fetch_artifact
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,9 @@ async def promote(
 
     Without a target, it goes as far as its version allows (testing, or stable if final).
     """
+    artifact = await fetch_artifact(store, package)
     report = store.ledger.load_report(package.sha256)
-    pep440_version = read_artifact(await store.fetch(package)).extra.pep440_version
+    pep440_version = artifact.extra.pep440_version
     target_level = target_level or highest_level_for(pep440_version)
     decision = decide(target_level, pep440_version, report, force)
     if not decision.allowed:

@@ -142,7 +142,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
             f"{existing.filename} was built from these sources before: reusing it from {unstable}"
         )
         return BuildOutcome(
-            artifact=read_artifact(await session.store.fetch(existing)),
+            artifact=await lookup.fetch_artifact(session.store, existing),
             package=existing,
             published=False,
             reused=True,
@@ -252,7 +252,7 @@ async def find_package(
 async def test(session: Session, package: StoredPackage) -> TestOutcome:
     """Install exactly ``package`` into a fresh env and run the project's tests against it."""
     timings: dict[str, float] = {}
-    artifact = read_artifact(await session.store.fetch(package))
+    artifact = await lookup.fetch_artifact(session.store, package)
     extra = artifact.extra
     if not extra.commit:
         raise InputError(

@@ -1,8 +1,8 @@
-"""Finding packages in a channel: by build identity, by ``NAME==VERSION``, by file."""
+"""Finding packages in a channel (by build, by ``NAME==VERSION``, by file name) and reading them."""
 
 from __future__ import annotations
 
-from dsprod.artifact import Artifact
+from dsprod.artifact import Artifact, read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import Store, StoredPackage
 
@@ -43,3 +43,31 @@ async def listed(store: Store, channel: str, artifact: Artifact) -> StoredPackag
                 raise StoreRefused(f"{artifact.filename}: the channel index lists other bytes")
             return package
     raise StoreRefused(f"{artifact.filename} was published but is missing from '{channel}'s index")
+
+
+async def fetch_artifact(store: Store, package: StoredPackage) -> Artifact:
+    """Fetch a package's file and read it, after checking its bytes against the channel's index.
+
+    The sha256 is checked before anything is read, so truncated, empty or
+    foreign bytes are reported as a damaged channel (``StoreRefused``, exit 3)
+    naming the file, instead of whatever the archive reader makes of them.
+    """
+    path = await store.fetch(package)
+    damaged = f"channel '{package.channel}' is damaged"
+    if not path.is_file():
+        raise StoreRefused(f"{path}: listed in the index but missing; the {damaged}")
+    if sha256_of(path) != package.sha256:
+        raise StoreRefused(
+            f"{path}: sha256 differs from the index (truncated, replaced or corrupted);"
+            f" the {damaged}"
+        )
+    try:
+        artifact = read_artifact(path)
+    except InputError as error:
+        raise StoreRefused(f"{error}; the {damaged}") from None
+    found = (artifact.name, artifact.version, artifact.build, artifact.subdir)
+    if found != (package.name, package.version, package.build, package.subdir):
+        raise StoreRefused(
+            f"{path}: holds {' '.join(found)}, not what the index lists; the {damaged}"
+        )
+    return artifact

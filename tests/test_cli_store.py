@@ -1,0 +1,89 @@
+"""The real CLI over a real store of real packages, without building a project.
+
+A folder with a channels.yaml naming the store is all ``dsprod test`` and
+``promote`` need when told which package they are about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dsprod.artifact import read_artifact
+from dsprod.store.base import StoredPackage
+from dsprod.store.local import LocalStore
+from tests.packages import build_package
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The package files these tests publish, built once (building is the slow part)."""
+    workdir = tmp_path_factory.mktemp("packages")
+    return {
+        f"{name}-{build}": build_package(
+            workdir, name, "1.0", build=build, extra={"pep440_version": "1.0"}
+        )
+        for name, build in (("alpha", "g0"), ("alpha", "g1"), ("beta", "g0"))
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    return LocalStore(tmp_path / "store")
+
+
+@pytest.fixture
+def folder(tmp_path: Path, store: LocalStore) -> Path:
+    """Where the CLI runs: only a channels.yaml naming the store."""
+    folder = tmp_path / "admin"
+    folder.mkdir()
+    (folder / "channels.yaml").write_text(f"store: {{kind: local, path: {store.root}}}\n")
+    return folder
+
+
+def publish(store: LocalStore, package_file: Path) -> StoredPackage:
+    artifact = read_artifact(package_file)
+    asyncio.run(store.publish(artifact, "unstable"))
+    [package] = [
+        p for p in asyncio.run(store.packages("unstable")) if p.filename == artifact.filename
+    ]
+    return package
+
+
+def run_cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DSPROD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "dsprod", *args, "--project", str(folder)],
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "damage"), [("test", "truncated"), ("promote", "another package's bytes")]
+)
+def test_a_damaged_package_file_is_one_line_naming_it(
+    built: dict[str, Path], store: LocalStore, folder: Path, command: str, damage: str
+) -> None:
+    package = publish(store, built["alpha-g0"])
+    path = store.channel_dir("unstable") / package.subdir / package.filename
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:300])
+    else:
+        path.write_bytes(built["beta-g0"].read_bytes())
+    line = one_line_error(run_cli(folder, command, "alpha==1.0"), 3)
+    assert str(path) in line and "channel 'unstable' is damaged" in line
