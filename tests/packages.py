@@ -10,6 +10,7 @@ from rattler import Subdir
 from rattler.index import index_fs
 from rattler_build import Stage0Recipe
 
+from dsprod.store.base import StoredPackage
 from dsprod.store.ledger import TestReport
 
 RECIPE = """\
@@ -57,14 +58,19 @@ def build_package(
     return Path(results[0].packages[0])
 
 
-def test_report(sha256: str = "0" * 64, *, passed: bool = True, summary: str = "") -> TestReport:
-    """A test report as ``dsprod test`` keeps one, for the package with this sha256."""
+def test_report(
+    package: StoredPackage | None = None, *, passed: bool = True, summary: str = ""
+) -> TestReport:
+    """A test report as ``dsprod test`` keeps one, about ``package`` (by default a made-up one).
+
+    The commit is what ``build_package`` records by default.
+    """
     return TestReport(
-        package="alpha-1.0-g0.conda",
-        name="alpha",
-        version="1.0",
-        build="g0",
-        sha256=sha256,
+        package=package.filename if package else "alpha-1.0-g0.conda",
+        name=package.name if package else "alpha",
+        version=package.version if package else "1.0",
+        build=package.build if package else "g0",
+        sha256=package.sha256 if package else "0" * 64,
         commit="0" * 40,
         passed=passed,
         summary=summary or ("1 passed" if passed else "1 failed"),

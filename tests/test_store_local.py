@@ -101,10 +101,11 @@ def test_empty_channels_are_valid(store: LocalStore) -> None:
 def test_reports_and_log_round_trip(store: LocalStore, tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text("<testsuite tests='1'/>")
-    saved = store.ledger.save_report(test_report("ab" * 32), junit)
-    kept = store.ledger.load_report("ab" * 32)
+    saved = store.ledger.save_report(test_report(), junit)
+    kept = store.ledger.load_report("0" * 64)
     assert kept is not None and kept.passed is True
-    assert kept == saved and kept.report_path.endswith(f"{'ab' * 32}.json")
+    assert kept == saved and kept.report_path.endswith(f"{'0' * 64}.json")
+    assert kept.report_sha256 == sha256_of(Path(kept.report_path))
     assert Path(kept.junit_xml).read_text() == "<testsuite tests='1'/>"
     first, second = (log_entry(n) for n in ("one", "two"))
     store.ledger.append_log(first)
@@ -191,3 +192,12 @@ def test_a_damaged_package_file_is_refused_before_it_is_read(
     with pytest.raises(InputError, match="not a readable conda package") as caught:
         read_artifact(path)
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_old_log_lines_without_a_report_digest_still_read(store: LocalStore) -> None:
+    old = log_entry("one").to_json()
+    del old["test_report_sha256"]
+    store.root.mkdir(parents=True)
+    (store.root / "promotions.log").write_text(json.dumps(old) + "\n")
+    [entry] = store.ledger.read_log()
+    assert entry == log_entry("one") and entry.test_report_sha256 is None

@@ -147,6 +147,7 @@ async def test(session: pipeline.Session, spec: str | None) -> Result:
     result = {
         **outcome.report.to_json(),
         "report": outcome.report.report_path,
+        "report_sha256": outcome.report.report_sha256,
         "timings_s": _rounded(outcome.timings),
     }
     pipeline.require_passed(session, outcome, details=result)

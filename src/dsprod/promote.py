@@ -2,14 +2,19 @@
 
 The policy (``decide``) is pure and knows no store: a package enters *testing*
 when its tests passed, and *stable* when, in addition, its version is final
-(PEP 440: neither pre- nor dev-release). Promotion (``promote``) copies the very
-bytes that were tested, level by level, and logs every step in the store's ledger.
+(PEP 440: neither pre- nor dev-release). One more rule needs the package and the
+store, so ``promote`` checks it and hands ``decide`` what it found: the test
+report must be about this very package (``report_mismatches``). Every rule can
+be overridden with ``force``, and the log says which were. Promotion copies the
+very bytes that were tested, level by level, and logs every step in the store's
+ledger, with the digest of the report it rested on.
 """
 
 from __future__ import annotations
 
 import getpass
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -48,16 +53,23 @@ def highest_level_for(pep440_version: str | None) -> str:
 
 
 def decide(
-    target_level: str, pep440_version: str | None, report: TestReport | None, force: bool
+    target_level: str,
+    pep440_version: str | None,
+    report: TestReport | None,
+    force: bool,
+    *,
+    found: Sequence[str] = (),
 ) -> Decision:
     """The promotion policy, without side effects.
 
     ``pep440_version`` is None for a package that does not record one (built
     from a recipe dsprod did not write): it can never be judged final.
+    ``found`` are the rules the package was found to break against its report
+    (``report_mismatches``).
     """
     if target_level not in MATURITY_LEVELS[1:]:
         raise InputError(f"cannot promote to '{target_level}' (choose testing or stable)")
-    broken: list[str] = []
+    broken: list[str] = [*found]
     if report is None:
         broken.append("no test report for this exact package (run `dsprod test` first)")
     elif not report.passed:
@@ -88,7 +100,8 @@ async def promote(
     report = store.ledger.load_report(package.sha256)
     pep440_version = artifact.extra.pep440_version
     target_level = target_level or highest_level_for(pep440_version)
-    decision = decide(target_level, pep440_version, report, force)
+    found = report_mismatches(report, package, artifact.extra.commit)
+    decision = decide(target_level, pep440_version, report, force, found=found)
     if not decision.allowed:
         reasons = "; ".join(decision.broken_rules)
         raise StoreRefused(f"{package.filename} may not enter {target_level}: {reasons}")
@@ -101,6 +114,37 @@ async def promote(
         if copied or decision.forced:
             store.ledger.append_log(_log_entry(package, source_level, level, report, decision))
     return steps
+
+
+def report_mismatches(
+    report: TestReport | None, package: StoredPackage, commit: str | None
+) -> list[str]:
+    """Where the test report kept for ``package`` describes another package.
+
+    The ledger finds a report by the package's sha256, but a report file can be
+    copied or written by hand: only a report whose own identity is this
+    package's (bytes, file name, name, version, build, and the commit the
+    package records) says that these bytes were tested.
+    """
+    if report is None:
+        return []
+    wanted = {
+        "sha256": package.sha256,
+        "package": package.filename,
+        "name": package.name,
+        "version": package.version,
+        "build": package.build,
+        "commit": commit,
+    }
+    wrong = [
+        f"{key} {getattr(report, key)!r} (the package's is {value!r})"
+        for key, value in wanted.items()
+        if getattr(report, key) != value
+    ]
+    if not wrong:
+        return []
+    where = report.report_path or "the test report"
+    return [f"{where} is not about this package: its {', '.join(wrong)}"]
 
 
 def _final(pep440_version: str | None) -> bool:
@@ -145,4 +189,5 @@ def _log_entry(
         test_report=report.report_path if report else None,
         forced=decision.forced,
         overridden_rules=decision.broken_rules if decision.forced else (),
+        test_report_sha256=report.report_sha256 if report else None,
     )

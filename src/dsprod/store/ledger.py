@@ -45,19 +45,33 @@ class TestReport:
     """Where the store keeps this report (set by the ledger)."""
     junit_xml: str | None = None
     """Where the store keeps the runner's JUnit XML, if there was one."""
+    report_sha256: str | None = None
+    """sha256 of the stored report file's bytes (set by the ledger; never inside the file).
+
+    The promotion log records it, so the exact report a promotion rested on can
+    be told apart from one written over it later."""
 
     def to_json(self) -> dict[str, Any]:
+        """The report file's content: every field but the digest of that very content."""
         document = asdict(self)
         document["env"] = list(self.env)
+        del document["report_sha256"]
         return document
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any], where: str) -> Self:
-        return _record(cls, document, where, env=tuple(document.get("env") or ()))
+        """Read a report file; a digest written into the file is ignored (the ledger sets it)."""
+        return _record(
+            cls, document, where, env=tuple(document.get("env") or ()), report_sha256=None
+        )
 
     def kept_at(self, report_path: str, junit_xml: str | None) -> TestReport:
         """This report as the store keeps it."""
         return replace(self, report_path=report_path, junit_xml=junit_xml)
+
+    def with_digest(self, report_sha256: str) -> TestReport:
+        """This report, knowing the sha256 of the file the ledger keeps it in."""
+        return replace(self, report_sha256=report_sha256)
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,8 @@ class PromotionEntry:
     test_report: str | None
     forced: bool
     overridden_rules: tuple[str, ...]
+    test_report_sha256: str | None = None
+    """sha256 of the report file's bytes the promotion rested on (None in older lines)."""
 
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)

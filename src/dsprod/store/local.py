@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -215,14 +216,17 @@ class FileLedger:
             _atomic_write(kept_xml, junit_xml.read_bytes())
         destination = folder / f"{report.sha256}.json"
         kept = report.kept_at(str(destination), str(kept_xml) if kept_xml else None)
-        _atomic_write(destination, json.dumps(kept.to_json(), indent=2, sort_keys=True).encode())
-        return kept
+        data = json.dumps(kept.to_json(), indent=2, sort_keys=True).encode()
+        _atomic_write(destination, data)
+        return kept.with_digest(hashlib.sha256(data).hexdigest())
 
     def load_report(self, sha256: str) -> TestReport | None:
         path = self.root / "reports" / f"{sha256}.json"
         if not path.is_file():
             return None
-        return TestReport.from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+        data = path.read_bytes()  # read once: the digest is of the very bytes parsed
+        report = TestReport.from_json(_json_document(path, data), str(path))
+        return report.with_digest(hashlib.sha256(data).hexdigest())
 
     def append_log(self, entry: PromotionEntry) -> None:
         line = json.dumps(entry.to_json(), sort_keys=True) + "\n"
@@ -251,6 +255,14 @@ def _locked(root: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _json_document(path: Path, data: bytes) -> Any:
+    """Parse a ledger file; bytes that are not JSON text mean a damaged store, said in one line."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError both
+        raise StoreRefused(f"{path}: not valid JSON ({error}); the store is damaged") from None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
