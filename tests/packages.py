@@ -19,7 +19,7 @@ build:
   noarch: generic
   string: {build}
   script:
-    - mkdir -p $PREFIX/share/{name} && echo '{content}' > $PREFIX/share/{name}/data.txt
+    - mkdir -p $(dirname $PREFIX/{file}) && echo '{content}' > $PREFIX/{file}
 about: {{license: MIT, summary: a test package}}
 extra: {{dsprod: {extra}}}
 """
@@ -32,12 +32,15 @@ def build_package(
     build: str = "g0",
     content: str = "x",
     extra: dict[str, str] | None = None,
+    file: str | None = None,
 ) -> Path:
     """Build a noarch package holding one text file; returns the .conda file.
 
-    ``extra`` goes into ``extra.dsprod`` (the commit defaults to forty zeros).
+    ``extra`` goes into ``extra.dsprod`` (the commit defaults to forty zeros);
+    ``file`` is where the text file is installed (default ``share/NAME/data.txt``).
     """
-    recipe_dir = workdir / f"recipe-{name}-{version}-{build}-{abs(hash(content))}"
+    file = file or f"share/{name}/data.txt"
+    recipe_dir = workdir / f"recipe-{name}-{version}-{build}-{abs(hash((content, file)))}"
     recipe_dir.mkdir(parents=True)
     (recipe_dir / "recipe.yaml").write_text(
         RECIPE.format(
@@ -45,6 +48,7 @@ def build_package(
             version=version,
             build=build,
             content=content,
+            file=file,
             extra=json.dumps({"commit": "0" * 40, **(extra or {})}),
         )
     )

@@ -129,3 +129,43 @@ def test_the_log_records_the_digest_of_the_report_it_rested_on(
     promote(store, settings(tmp_path), package)
     digests = {entry.test_report_sha256 for entry in store.ledger.read_log()}
     assert digests == {sha256_of(Path(kept.report_path))} == {kept.report_sha256}
+
+
+SHARED = "site-packages/hello_ds/__init__.py"
+
+
+def publish_tested(
+    tmp_path: Path, store: LocalStore, name: str, version: str, file: str, build="g0"
+):
+    package = publish(
+        tmp_path, store, name, version, build=build, file=file, extra={"pep440_version": version}
+    )
+    store.ledger.save_report(test_report(package), None)
+    return package
+
+
+def test_a_package_clobbering_another_ones_files_is_refused(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    real = publish_tested(tmp_path, store, "hello-ds", "1.0", SHARED)
+    promote(store, settings(tmp_path), real)
+    # a platform package installs the same module under lib/pythonX.Y/site-packages
+    impostor = publish_tested(tmp_path, store, "hello-other", "4.0", f"lib/python3.11/{SHARED}")
+
+    with pytest.raises(StoreRefused) as caught:
+        promote(store, settings(tmp_path), impostor)
+    message = str(caught.value)
+    assert f"its files clobber those of {real.filename} in 'testing': {SHARED}" in message
+    assert f"in 'stable': {SHARED}" in message
+    assert {p.name for p in packages(store, "stable")} == {"hello-ds"}
+
+    # another build of the same name replaces it in an env, it does not clobber it
+    newer = publish_tested(tmp_path, store, "hello-ds", "1.1", SHARED, build="g1")
+    assert [s.target_level for s in promote(store, settings(tmp_path), newer)] == [
+        "testing",
+        "stable",
+    ]
+
+    forced = promote(store, settings(tmp_path), impostor, force=True)
+    assert all(step.forced for step in forced)
+    assert any("clobber" in rule for rule in store.ledger.read_log()[-1].overridden_rules)

@@ -94,6 +94,18 @@ def read_artifact(path: Path) -> Artifact:
         raise _unreadable(path, error) from None
 
 
+def read_paths(path: Path) -> list[dict[str, Any]]:
+    """Only the entries of a package's info/paths.json: what it installs, read cheaply.
+
+    For comparing a package with many others (clobbering), where reading whole
+    files for their sha256 and identity would be waste.
+    """
+    try:
+        return _paths(_info_files(path, ("info/paths.json",)))
+    except _UNREADABLE as error:
+        raise _unreadable(path, error) from None
+
+
 def _info_files(path: Path, names: tuple[str, ...]) -> dict[str, bytes]:
     """The bytes of the named info/ files, by their path in the package."""
     if not path.is_file() or not path.name.endswith(PACKAGE_SUFFIXES):
