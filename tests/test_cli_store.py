@@ -17,7 +17,7 @@ import pytest
 from dsprod.artifact import read_artifact
 from dsprod.store.base import StoredPackage
 from dsprod.store.local import LocalStore
-from tests.packages import build_package
+from tests.packages import build_package, test_report
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +87,20 @@ def test_a_damaged_package_file_is_one_line_naming_it(
         path.write_bytes(built["beta-g0"].read_bytes())
     line = one_line_error(run_cli(folder, command, "alpha==1.0"), 3)
     assert str(path) in line and "channel 'unstable' is damaged" in line
+
+
+def test_force_says_forced_only_when_a_rule_was_overridden(
+    built: dict[str, Path], store: LocalStore, folder: Path
+) -> None:
+    good = publish(store, built["alpha-g0"])
+    store.ledger.save_report(test_report(good), None)
+    result = run_cli(folder, "promote", "alpha==1.0", "--force")
+    assert result.returncode == 0, result.stderr
+    assert "FORCED" not in result.stderr + result.stdout
+    assert not any(entry.forced for entry in store.ledger.read_log())
+
+    publish(store, built["beta-g0"])
+    result = run_cli(folder, "promote", "beta==1.0", "--force")
+    assert result.returncode == 0, result.stderr
+    assert "FORCED promotion of beta-1.0-g0.conda" in result.stderr
+    assert store.ledger.read_log()[-1].forced

@@ -169,3 +169,13 @@ def test_a_package_clobbering_another_ones_files_is_refused(
     forced = promote(store, settings(tmp_path), impostor, force=True)
     assert all(step.forced for step in forced)
     assert any("clobber" in rule for rule in store.ledger.read_log()[-1].overridden_rules)
+
+
+def test_a_package_breaking_no_rule_is_not_forced_even_with_force(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    package = published(tmp_path, store, "1.0", "1.0")
+    store.ledger.save_report(test_report(package), None)
+    steps = promote(store, settings(tmp_path), package, force=True)
+    assert [step.forced for step in steps] == [False, False]
+    assert [entry.forced for entry in store.ledger.read_log()] == [False, False]

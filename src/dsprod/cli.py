@@ -173,12 +173,12 @@ async def promote(
     SPEC is NAME==VERSION; without it, the build of the current commit is promoted.
     """
     package = await pipeline.find_package(session, spec)
-    if force:
+    steps = await pipeline.promote(session, package, target, force=force)
+    if any(step.forced for step in steps):
         err_console.print(
             f"[bold red]FORCED promotion of {escape(package.filename)}:"
-            " the policy is bypassed, and the promotion log says so[/]"
+            " the policy was bypassed, and the promotion log says so[/]"
         )
-    steps = await pipeline.promote(session, package, target, force=force)
     return {
         **_package(package),
         "promotions": [
