@@ -18,6 +18,7 @@ from dsprod.artifact import read_artifact
 from dsprod.store.base import StoredPackage
 from dsprod.store.local import LocalStore
 from tests.packages import build_package, test_report
+from tests.projects import dsprod
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +88,21 @@ def test_a_damaged_package_file_is_one_line_naming_it(
         path.write_bytes(built["beta-g0"].read_bytes())
     line = one_line_error(run_cli(folder, command, "alpha==1.0"), 3)
     assert str(path) in line and "channel 'unstable' is damaged" in line
+
+
+def test_promote_takes_a_package_file_name(
+    built: dict[str, Path], store: LocalStore, folder: Path
+) -> None:
+    first = publish(store, built["alpha-g0"])
+    second = publish(store, built["alpha-g1"])
+    store.ledger.save_report(test_report(second), None)
+    line = one_line_error(run_cli(folder, "promote", "alpha==1.0"), 2)
+    assert "name one by file" in line and first.filename in line and second.filename in line
+
+    code, result, stderr = dsprod(folder, "promote", second.filename, "--to", "testing")
+    assert code == 0, stderr
+    assert result["filename"] == second.filename
+    assert [p.filename for p in asyncio.run(store.packages("testing"))] == [second.filename]
 
 
 def test_force_says_forced_only_when_a_rule_was_overridden(

@@ -139,8 +139,9 @@ async def build(session: pipeline.Session, allow_dirty: bool) -> Result:
 async def test(session: pipeline.Session, spec: str | None) -> Result:
     """Install a build from unstable into a clean env and run the project's tests on it.
 
-    SPEC is NAME==VERSION; without it, the build of the current commit is tested.
-    The tests are taken from git at the commit the package was built from.
+    SPEC is NAME==VERSION or a package file name (NAME-VERSION-BUILD.conda);
+    without it, the build of the current commit is tested. The tests are taken
+    from git at the commit the package was built from.
     """
     package = await pipeline.find_package(session, spec)
     outcome = await pipeline.test(session, package)
@@ -170,7 +171,11 @@ async def promote(
 ) -> Result:
     """Copy a tested build, byte for byte, from unstable to testing (and stable if final).
 
-    SPEC is NAME==VERSION; without it, the build of the current commit is promoted.
+    SPEC is NAME==VERSION or a package file name (NAME-VERSION-BUILD.conda);
+    without it, the build of the current commit is promoted. The policy: a
+    passing test report about this very package; a final version for stable;
+    no file that another package in the target channel installs too. --force
+    overrides it, and the promotion log lists the rules it overrode.
     """
     package = await pipeline.find_package(session, spec)
     steps = await pipeline.promote(session, package, target, force=force)

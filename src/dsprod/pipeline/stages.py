@@ -235,7 +235,11 @@ def expected_for(project: LoadedProject, forbidden: tuple[str, ...]) -> Expected
 async def find_package(
     session: Session, spec: str | None, level: str = "unstable"
 ) -> StoredPackage:
-    """The package a command is about: ``NAME==VERSION`` (newest build), or this commit's build."""
+    """The package a command is about, in the ``level`` channel.
+
+    ``spec`` is ``NAME==VERSION`` (which must have one build there), a package
+    file name (``hello-ds-1.0-gabc.conda``), or None for this commit's build.
+    """
     channel = session.settings.channel(level)
     if spec is not None:
         return await lookup.by_spec(session.store, channel, spec)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dsprod.artifact import Artifact, read_artifact, sha256_of
+from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import Store, StoredPackage
 
@@ -18,20 +18,31 @@ async def build_in(
 
 
 async def by_spec(store: Store, channel: str, spec: str) -> StoredPackage:
-    """The one package ``NAME==VERSION`` names in ``channel`` (it must have a single build)."""
-    name, separator, version = spec.partition("==")
-    if not separator or not name or not version:
-        raise InputError(f"'{spec}': expected NAME==VERSION")
-    matches = [
-        p
-        for p in await store.packages(channel)
-        if p.name == name.strip() and p.version == version.strip()
-    ]
+    """The one package ``spec`` names in ``channel``.
+
+    ``spec`` is ``NAME==VERSION`` (which must have a single build there) or a
+    package file name (``hello-ds-1.0-gabc.conda``), which names one build.
+    """
+    spec = spec.strip()
+    if spec.endswith(PACKAGE_SUFFIXES):
+        matches = [p for p in await store.packages(channel) if p.filename == spec]
+    else:
+        name, separator, version = spec.partition("==")
+        if not separator or not name.strip() or not version.strip():
+            raise InputError(
+                f"'{spec}': expected NAME==VERSION or a package file name"
+                " (NAME-VERSION-BUILD.conda)"
+            )
+        matches = [
+            p
+            for p in await store.packages(channel)
+            if p.name == name.strip() and p.version == version.strip()
+        ]
     if not matches:
         raise InputError(f"{spec} is not in channel '{channel}'")
     if len(matches) > 1:
-        builds = ", ".join(sorted(p.build for p in matches))
-        raise InputError(f"{spec} has several builds in '{channel}' ({builds}); name one by file")
+        files = ", ".join(sorted(f"{p.subdir}/{p.filename}" for p in matches))
+        raise InputError(f"{spec} has several builds in '{channel}' ({files}); name one by file")
     return matches[0]
 
 
