@@ -95,7 +95,7 @@ def test_json_errors_are_one_document(project: Path) -> None:
 
 
 def test_every_command_explains_itself() -> None:
-    for command in ("recipe", "build", "test", "promote", "run", "status", "bootstrap"):
+    for command in ("recipe", "build", "test", "promote", "run", "status", "owner", "bootstrap"):
         result = subprocess.run(
             [sys.executable, "-m", "dsprod", command, "--help"], capture_output=True, text=True
         )

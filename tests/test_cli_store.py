@@ -1,7 +1,7 @@
 """The real CLI over a real store of real packages, without building a project.
 
-A folder with a channels.yaml naming the store is all ``dsprod test`` and
-``promote`` need when told which package they are about.
+A folder with a channels.yaml naming the store is all ``dsprod test``,
+``promote`` and ``owner`` need when told which package (or name) they are about.
 """
 
 from __future__ import annotations
@@ -120,3 +120,31 @@ def test_force_says_forced_only_when_a_rule_was_overridden(
     assert result.returncode == 0, result.stderr
     assert "FORCED promotion of beta-1.0-g0.conda" in result.stderr
     assert store.ledger.read_log()[-1].forced
+
+
+def test_owners_are_listed_and_transferred_with_a_logged_history(
+    store: LocalStore, folder: Path
+) -> None:
+    line = one_line_error(run_cli(folder, "owner", "hello-ds"), 2)
+    assert "has no owner" in line
+
+    code, result, stderr = dsprod(
+        folder, "owner", "hello-ds", "--set", "https://ci:secret@GitHub.com/Real/hello-ds.git/"
+    )
+    assert code == 0, stderr
+    assert result["owners"][0]["owner"] == "github.com/Real/hello-ds"  # no credentials kept
+    code, result, stderr = dsprod(
+        folder, "owner", "hello-ds", "--set", "git@gitlab.example.org:moved/hello-ds.git"
+    )
+    assert code == 0, stderr
+
+    listing = run_cli(folder, "owner")
+    assert listing.stdout.strip() == "hello-ds: gitlab.example.org/moved/hello-ds"
+    code, result, stderr = dsprod(folder, "owner", "hello-ds")
+    [ownership] = result["owners"]
+    assert [(c["action"], c["previous"], c["owner"]) for c in ownership["history"]] == [
+        ("transfer", None, "github.com/Real/hello-ds"),
+        ("transfer", "github.com/Real/hello-ds", "gitlab.example.org/moved/hello-ds"),
+    ]
+    assert all(c["who"] and c["time"] for c in ownership["history"])
+    assert [o.owner for o in store.ledger.owners()] == ["gitlab.example.org/moved/hello-ds"]

@@ -1,15 +1,20 @@
-"""What a store keeps besides packages: test reports and the promotion log, as typed records.
+"""What a store keeps besides packages: test reports, the promotion log, owners, as typed records.
 
 Promotion rests on these: a package enters *testing* only with a passing
 ``TestReport`` for its exact bytes, and every promotion is a ``PromotionEntry``
-appended to the log. Each store implements ``Ledger`` next to its channels
-(the local store keeps them as files).
+appended to the log. Publishing rests on ``Ownership``: the first repository to
+publish a package name owns it in the store, and only an administrator's
+logged transfer gives it to another. Each store implements ``Ledger`` next to
+its channels (the local store keeps them as files).
 """
 
 from __future__ import annotations
 
+import getpass
+import socket
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self, TypeVar
 
@@ -115,8 +120,63 @@ class PromotionEntry:
         )
 
 
+@dataclass(frozen=True)
+class OwnerChange:
+    """One change of a package name's owner: a first publish claiming it, or a transfer."""
+
+    time: str
+    who: str
+    action: str
+    """``claim`` (the first publish of the name) or ``transfer`` (``dsprod owner --set``)."""
+    owner: str
+    """The new owner: a normalised repository (``vcs.remote.normalise_repository``)."""
+    previous: str | None = None
+    """The owner before (None for a claim); the ledger fills it in."""
+
+    @classmethod
+    def now(cls, action: str, owner: str) -> Self:
+        """A change made now, by this user on this host."""
+        return cls(
+            time=datetime.now(UTC).isoformat(timespec="seconds"),
+            who=f"{getpass.getuser()}@{socket.gethostname()}",
+            action=action,
+            owner=owner,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any], where: str) -> Self:
+        return _record(cls, document, where)
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who owns a package name in one store, and every change that led there."""
+
+    name: str
+    owner: str
+    history: tuple[OwnerChange, ...]
+    """Oldest first; the last change made ``owner`` the owner."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"owner": self.owner, "history": [change.to_json() for change in self.history]}
+
+    @classmethod
+    def from_json(cls, name: str, document: object, where: str) -> Self:
+        damaged = f"{where}: '{name}' is not an owner record; the store is damaged"
+        if not isinstance(document, Mapping):
+            raise StoreRefused(damaged)
+        history = document.get("history")
+        if not isinstance(history, list) or not all(isinstance(c, Mapping) for c in history):
+            raise StoreRefused(damaged)
+        changes = tuple(OwnerChange.from_json(change, where) for change in history)
+        return _record(cls, {**document, "name": name}, where, history=changes)
+
+
 class Ledger(Protocol):
-    """Test reports (by package sha256) and the append-only promotion log of one store."""
+    """Test reports (by package sha256), the append-only promotion log, and package owners."""
 
     def save_report(self, report: TestReport, junit_xml: Path | None) -> TestReport:
         """Keep ``report`` (and the runner's JUnit XML); returns it with where it is kept."""
@@ -132,6 +192,21 @@ class Ledger(Protocol):
 
     def read_log(self) -> list[PromotionEntry]:
         """Every promotion log entry, oldest first."""
+        ...
+
+    def owners(self) -> list[Ownership]:
+        """Every owned package name, by name."""
+        ...
+
+    def claim_owner(self, name: str, change: OwnerChange) -> Ownership:
+        """Make ``change.owner`` the owner of ``name`` unless it has one; return its ownership.
+
+        Atomic: of two first publishers at once, one wins and the other sees its owner.
+        """
+        ...
+
+    def transfer_owner(self, name: str, change: OwnerChange) -> Ownership:
+        """Make ``change.owner`` the owner of ``name``, whoever owned it, keeping the history."""
         ...
 
 

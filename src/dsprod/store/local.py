@@ -5,6 +5,7 @@ Layout under the store root::
     channels/<channel>/<subdir>/<package files> + repodata.json
     reports/<sha256>.json, reports/<sha256>.xml
     promotions.log          (JSON lines, append-only)
+    owners.json             (package name -> owner and the history of changes)
     .lock                   (serialises writers: many CI runners may share a store)
 
 Guarantees: a package file is never overwritten (the same name with other bytes
@@ -24,7 +25,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from rattler.index import index_fs
 from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import StoredPackage
-from dsprod.store.ledger import PromotionEntry, TestReport
+from dsprod.store.ledger import OwnerChange, Ownership, PromotionEntry, TestReport
 
 NOARCH = "noarch"
 
@@ -202,7 +203,8 @@ class LocalStore:
 
 
 class FileLedger:
-    """The local store's ledger: ``reports/<sha256>.json`` (+ ``.xml``) and ``promotions.log``."""
+    """The local store's ledger: ``reports/<sha256>.json`` (+ ``.xml``), ``promotions.log``,
+    ``owners.json``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -243,6 +245,42 @@ class FileLedger:
         return [
             PromotionEntry.from_json(json.loads(line), str(path)) for line in lines if line.strip()
         ]
+
+    def owners(self) -> list[Ownership]:
+        return sorted(self._read_owners().values(), key=lambda ownership: ownership.name)
+
+    def claim_owner(self, name: str, change: OwnerChange) -> Ownership:
+        with _locked(self.root):
+            owners = self._read_owners()
+            if name in owners:
+                return owners[name]
+            return self._write_owner(owners, name, change)
+
+    def transfer_owner(self, name: str, change: OwnerChange) -> Ownership:
+        with _locked(self.root):
+            return self._write_owner(self._read_owners(), name, change)
+
+    def _read_owners(self) -> dict[str, Ownership]:
+        path = self.root / "owners.json"
+        if not path.is_file():
+            return {}
+        document = _json_document(path, path.read_bytes())
+        if not isinstance(document, dict):
+            raise StoreRefused(f"{path}: not a mapping of package names; the store is damaged")
+        return {name: Ownership.from_json(name, e, str(path)) for name, e in document.items()}
+
+    def _write_owner(
+        self, owners: dict[str, Ownership], name: str, change: OwnerChange
+    ) -> Ownership:
+        """Record ``change`` for ``name`` and rewrite owners.json atomically (lock held)."""
+        before = owners.get(name)
+        change = replace(change, previous=before.owner if before else None)
+        owners[name] = Ownership(name, change.owner, (*(before.history if before else ()), change))
+        document = {key: owners[key].to_json() for key in sorted(owners)}
+        _atomic_write(
+            self.root / "owners.json", json.dumps(document, indent=2, sort_keys=True).encode()
+        )
+        return owners[name]
 
 
 @contextlib.contextmanager
