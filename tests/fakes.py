@@ -9,6 +9,7 @@ reads them.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,18 +20,27 @@ from dsprod.builders.base import BuildRequest
 from dsprod.errors import StoreRefused
 from dsprod.progress import Report
 from dsprod.store.base import StoredPackage
-from dsprod.store.ledger import Ledger, PromotionEntry, TestReport
+from dsprod.store.ledger import (
+    Ledger,
+    OwnerChange,
+    Ownership,
+    PromotionEntry,
+    TestReport,
+    next_ownership,
+)
 
 
 class MemoryLedger:
-    """Test reports by sha256 and the promotion log, in memory."""
+    """Test reports by sha256, the promotion log and package owners, in memory."""
 
     def __init__(self) -> None:
         self.reports: dict[str, TestReport] = {}
         self.log: list[PromotionEntry] = []
+        self.owned: dict[str, Ownership] = {}
 
     def save_report(self, report: TestReport, junit_xml: Path | None) -> TestReport:
         kept = report.kept_at(f"memory://reports/{report.sha256}.json", None)
+        kept = kept.with_digest(hashlib.sha256(repr(kept).encode()).hexdigest())
         self.reports[report.sha256] = kept
         return kept
 
@@ -42,6 +52,18 @@ class MemoryLedger:
 
     def read_log(self) -> list[PromotionEntry]:
         return list(self.log)
+
+    def owners(self) -> list[Ownership]:
+        return [self.owned[name] for name in sorted(self.owned)]
+
+    def claim_owner(self, name: str, change: OwnerChange) -> Ownership:
+        if name not in self.owned:
+            self.owned[name] = next_ownership(name, None, change)
+        return self.owned[name]
+
+    def transfer_owner(self, name: str, change: OwnerChange) -> Ownership:
+        self.owned[name] = next_ownership(name, self.owned.get(name), change)
+        return self.owned[name]
 
 
 class FakeStore:

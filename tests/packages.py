@@ -12,6 +12,7 @@ from rattler.index import index_fs
 from rattler_build import Stage0Recipe
 
 from dsprod.recipe.model import BUILD_VARIABLES
+from dsprod.store.base import StoredPackage
 from dsprod.store.ledger import TestReport
 
 RECIPE = """\
@@ -20,7 +21,7 @@ build:
   noarch: generic
   string: {build}
   script:
-    - mkdir -p $PREFIX/share/{name} && echo '{content}' > $PREFIX/share/{name}/data.txt
+    - mkdir -p $(dirname $PREFIX/{file}) && echo '{content}' > $PREFIX/{file}
 about: {{license: MIT, summary: a test package}}
 extra: {{dsprod: {extra}}}
 """
@@ -47,19 +48,23 @@ def build_package(
     build: str = "g0",
     content: str = "x",
     extra: dict[str, str] | None = None,
+    file: str | None = None,
 ) -> Path:
     """Build a noarch package holding one text file; returns the .conda file.
 
-    ``extra`` goes into ``extra.dsprod`` (the commit defaults to forty zeros).
+    ``extra`` goes into ``extra.dsprod`` (the commit defaults to forty zeros);
+    ``file`` is where the text file is installed (default ``share/NAME/data.txt``).
     """
+    file = file or f"share/{name}/data.txt"
     recipe = RECIPE.format(
         name=name,
         version=version,
         build=build,
         content=content,
+        file=file,
         extra=json.dumps({"commit": "0" * 40, **(extra or {})}),
     )
-    return build_recipe(workdir, f"{name}-{version}-{build}-{abs(hash(content))}", recipe)
+    return build_recipe(workdir, f"{name}-{version}-{build}-{abs(hash((content, file)))}", recipe)
 
 
 def build_recipe(workdir: Path, label: str, recipe: str) -> Path:
@@ -108,15 +113,24 @@ def build_python_project_package(workdir: Path, name: str, variables: Mapping[st
     return build_recipe(workdir, f"{name}-{values['build_string']}", recipe)
 
 
-def test_report(sha256: str = "0" * 64, *, passed: bool = True, summary: str = "") -> TestReport:
-    """A test report as ``dsprod test`` keeps one, for the package with this sha256."""
+def test_report(
+    package: StoredPackage | None = None,
+    *,
+    passed: bool = True,
+    summary: str = "",
+    commit: str = "0" * 40,
+) -> TestReport:
+    """A test report as ``dsprod test`` keeps one, about ``package`` (by default a made-up one).
+
+    The commit defaults to what ``build_package`` records by default.
+    """
     return TestReport(
-        package="alpha-1.0-g0.conda",
-        name="alpha",
-        version="1.0",
-        build="g0",
-        sha256=sha256,
-        commit="0" * 40,
+        package=package.filename if package else "alpha-1.0-g0.conda",
+        name=package.name if package else "alpha",
+        version=package.version if package else "1.0",
+        build=package.build if package else "g0",
+        sha256=package.sha256 if package else "0" * 64,
+        commit=commit,
         passed=passed,
         summary=summary or ("1 passed" if passed else "1 failed"),
         tests=1,

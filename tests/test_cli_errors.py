@@ -95,7 +95,7 @@ def test_json_errors_are_one_document(project: Path) -> None:
 
 
 def test_every_command_explains_itself() -> None:
-    for command in ("recipe", "build", "test", "promote", "run", "status", "bootstrap"):
+    for command in ("recipe", "build", "test", "promote", "run", "status", "owner", "bootstrap"):
         result = subprocess.run(
             [sys.executable, "-m", "dsprod", command, "--help"], capture_output=True, text=True
         )
@@ -122,3 +122,14 @@ def test_recipe_is_not_written_over_a_maintained_one(project: Path) -> None:
     assert written.read_text().endswith("# maintained by hand\n")
     again = run_cli(project, "recipe", "--regenerate")
     assert again.returncode == 0 and "maintained by hand" not in written.read_text()
+
+
+def test_channels_yaml_that_is_not_utf8(project: Path) -> None:
+    (project / "channels.yaml").write_bytes(b"channels: {stable: st\xe4ble}\n")
+    assert_one_line_error(run_cli(project, "status"), 2, "channels.yaml", "not UTF-8")
+
+
+def test_channels_yaml_that_is_a_folder(project: Path) -> None:
+    (project / "channels.yaml").unlink()
+    (project / "channels.yaml").mkdir()
+    assert_one_line_error(run_cli(project, "status"), 2, "channels.yaml", "not a file")

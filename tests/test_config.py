@@ -51,6 +51,8 @@ def test_found_by_walking_up_and_paths_relative_to_the_file(tmp_path: Path) -> N
         ("store: {kind: local, colour: red}\n", "unknown key 'store.colour'"),
         ("channels: {beta: x}\n", "unknown key 'channels.beta'"),
         ("channels: {stable: 'has space'}\n", "'channels.stable' must be a channel name"),
+        ("channels: {unstable: unstäble}\n", "'channels.unstable' must be a channel name"),
+        ("channels: {stable: ..}\n", "'channels.stable' must be a channel name"),
         ("channels: {stable: testing}\n", "must have distinct names"),
         ("dependency_channels: conda-forge\n", "'dependency_channels' must be a non-empty list"),
         ("dependency_channels: []\n", "'dependency_channels' must be a non-empty list"),
@@ -95,3 +97,30 @@ def test_bad_environment_values_are_named(tmp_path: Path) -> None:
 def test_explicit_config_must_exist(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such configuration file"):
         load_settings(tmp_path, tmp_path / "nope.yaml", environ={})
+
+
+def test_channel_names_are_what_conda_accepts(tmp_path: Path) -> None:
+    write(tmp_path, "channels: {unstable: nightly-2.x_dev, stable: Release.1}\n")
+    settings = load_settings(tmp_path, environ={})
+    assert settings.channel("unstable") == "nightly-2.x_dev"
+    assert settings.channel("stable") == "Release.1"
+    with pytest.raises(InputError, match="DSPROD_CHANNEL_STABLE"):
+        load_settings(tmp_path, environ={"DSPROD_CHANNEL_STABLE": "stäble"})
+
+
+def test_a_file_that_is_not_utf8_is_one_line_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "channels.yaml"
+    path.write_bytes(b"store: {kind: local}\nchannels: {stable: st\xe4ble}\n")
+    with pytest.raises(InputError) as caught:
+        load_settings(tmp_path, environ={})
+    assert str(caught.value) == f"{path}: not UTF-8 text (line 2: byte 0xe4)"
+
+
+def test_a_channels_yaml_that_is_a_folder_is_an_error_not_ignored(tmp_path: Path) -> None:
+    write(tmp_path, "channels: {stable: release}\n")  # a parent's settings must not be used
+    project = tmp_path / "project"
+    (project / "channels.yaml").mkdir(parents=True)
+    with pytest.raises(InputError, match=r"channels\.yaml: not a file"):
+        load_settings(project, environ={})
+    with pytest.raises(InputError, match=r"channels\.yaml: not a file"):
+        load_settings(project, project / "channels.yaml", environ={})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from dsprod.artifact import Artifact, read_artifact, sha256_of
 from dsprod.builders.base import Builder, BuildRequest
 from dsprod.errors import StoreRefused
 from dsprod.store.base import Store
-from dsprod.store.ledger import Ledger, PromotionEntry
+from dsprod.store.ledger import Ledger, OwnerChange, PromotionEntry
 from dsprod.store.local import LocalStore
 from tests.fakes import FakeBuilder, FakeStore
 from tests.packages import build_package, test_report
@@ -83,10 +84,10 @@ def test_store_contract(
 def test_ledger_contract(tmp_path: Path, open_store: Callable[[Path], Store]) -> None:
     ledger: Ledger = open_store(tmp_path).ledger
     assert ledger.load_report("1" * 64) is None
-    kept = ledger.save_report(test_report("1" * 64), None)
+    kept = ledger.save_report(replace(test_report(), sha256="1" * 64), None)
     assert kept.report_path and kept.sha256 == "1" * 64
     assert ledger.load_report("1" * 64) == kept
-    again = ledger.save_report(test_report("1" * 64, passed=False), None)
+    again = ledger.save_report(replace(test_report(passed=False), sha256="1" * 64), None)
     assert ledger.load_report("1" * 64) == again  # the latest report counts
 
     assert ledger.read_log() == []
@@ -94,6 +95,17 @@ def test_ledger_contract(tmp_path: Path, open_store: Callable[[Path], Store]) ->
     for entry in entries:
         ledger.append_log(entry)
     assert ledger.read_log() == entries
+
+    # The first claim owns a name; a later claim leaves it; a transfer keeps the history.
+    assert ledger.owners() == []
+    first = ledger.claim_owner("alpha", OwnerChange.now("claim", "example.org/one"))
+    assert ledger.claim_owner("alpha", OwnerChange.now("claim", "example.org/two")) == first
+    moved = ledger.transfer_owner("alpha", OwnerChange.now("transfer", "example.org/two"))
+    assert (moved.owner, [c.previous for c in moved.history]) == (
+        "example.org/two",
+        [None, "example.org/one"],
+    )
+    assert ledger.owners() == [moved]
 
 
 def log_entry(target: str) -> PromotionEntry:

@@ -335,3 +335,19 @@ def test_the_examples_read_cleanly() -> None:
     compiled = read_r_project(EXAMPLES / "r-compiled", TAGGED)
     assert (compiled.conda_name, compiled.noarch) == ("r-dscomp", False)
     assert compiled.license == "GPL-2.0-or-later"
+
+
+def test_url_field_never_records_a_url_cut_at_a_space(tmp_path: Path) -> None:
+    description = (
+        "Package: spaced\nVersion: 0.1\n"
+        "URL: https://github.com/org/my pkg, <https://example.org/user guide>,\n"
+        "    https://example.org/a%20b (mirror) www.example.org\n"
+    )
+    info = read_r_project(write_package(tmp_path / "spaced", description), TAGGED)
+    assert info.homepage == "https://example.org/user%20guide"
+    assert info.repository is None  # not the truncated https://github.com/org/my
+    warnings = "\n".join(info.warnings)
+    assert "'https://github.com/org/my pkg' looks like one URL with a space in it" in warnings
+    assert "'(mirror)' is not a URL" in warnings
+    assert "'www.example.org' is not a URL" in warnings
+    assert "DESCRIPTION: URL" in warnings

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dsprod import promote as promotion
-from dsprod.artifact import read_artifact
+from dsprod.artifact import read_artifact, sha256_of
 from dsprod.config import load_settings
 from dsprod.errors import StoreRefused
 from dsprod.store.local import LocalStore
@@ -51,7 +51,7 @@ def test_a_tested_final_release_goes_through_testing_to_stable(
     tmp_path: Path, store: LocalStore
 ) -> None:
     package = published(tmp_path, store, "1.0", "1.0")
-    store.ledger.save_report(test_report(package.sha256), None)
+    store.ledger.save_report(test_report(package), None)
     steps = promote(store, settings(tmp_path), package)
     assert [(s.source_level, s.target_level, s.copied) for s in steps] == [
         ("unstable", "testing", True),
@@ -71,7 +71,7 @@ def test_a_tested_final_release_goes_through_testing_to_stable(
 
 def test_a_release_candidate_stops_at_testing(tmp_path: Path, store: LocalStore) -> None:
     package = published(tmp_path, store, "1.0rc1", "1.0rc1")
-    store.ledger.save_report(test_report(package.sha256), None)
+    store.ledger.save_report(test_report(package), None)
     assert [s.target_level for s in promote(store, settings(tmp_path), package)] == ["testing"]
     with pytest.raises(StoreRefused, match="not a final release"):
         promote(store, settings(tmp_path), package, "stable")
@@ -82,10 +82,100 @@ def test_force_is_allowed_and_logged_with_the_rules_it_broke(
     tmp_path: Path, store: LocalStore
 ) -> None:
     package = published(tmp_path, store, "1.0rc1", "1.0rc1")
-    store.ledger.save_report(test_report(package.sha256, passed=False, summary="1 failed"), None)
+    store.ledger.save_report(test_report(package, passed=False, summary="1 failed"), None)
     steps = promote(store, settings(tmp_path), package, "stable", force=True)
     assert all(step.forced for step in steps)
     log = store.ledger.read_log()
     assert [e.forced for e in log] == [True, True]
     assert any("tests failed" in rule for rule in log[-1].overridden_rules)
     assert any("not a final release" in rule for rule in log[-1].overridden_rules)
+
+
+def publish(tmp_path: Path, store: LocalStore, name: str, version: str, **options):
+    """Build and publish one package to unstable; its index entry."""
+    artifact = read_artifact(build_package(tmp_path, name, version, **options))
+    asyncio.run(store.publish(artifact, "unstable"))
+    [package] = [p for p in packages(store, "unstable") if p.filename == artifact.filename]
+    return package
+
+
+def test_a_report_copied_from_another_package_promotes_nothing(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    tested = publish(tmp_path, store, "alpha", "1.0", extra={"pep440_version": "1.0"})
+    untested = publish(tmp_path, store, "beta", "1.0", extra={"pep440_version": "1.0"})
+    kept = store.ledger.save_report(test_report(tested), None)
+    copied = store.root / "reports" / f"{untested.sha256}.json"
+    copied.write_bytes(Path(kept.report_path).read_bytes())
+
+    with pytest.raises(StoreRefused, match="is not about this package") as caught:
+        promote(store, settings(tmp_path), untested)
+    assert f"sha256 '{tested.sha256}'" in str(caught.value)
+    assert "name 'alpha' (the package's is 'beta')" in str(caught.value)
+    assert packages(store, "testing") == [] and store.ledger.read_log() == []
+
+    # a broken rule like the others: an administrator can force it, and the log says so
+    promote(store, settings(tmp_path), untested, "testing", force=True)
+    [entry] = store.ledger.read_log()
+    assert entry.forced and "is not about this package" in entry.overridden_rules[0]
+    assert entry.test_report_sha256 == sha256_of(copied)
+
+
+def test_the_log_records_the_digest_of_the_report_it_rested_on(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    package = published(tmp_path, store, "1.0", "1.0")
+    kept = store.ledger.save_report(test_report(package), None)
+    promote(store, settings(tmp_path), package)
+    digests = {entry.test_report_sha256 for entry in store.ledger.read_log()}
+    assert digests == {sha256_of(Path(kept.report_path))} == {kept.report_sha256}
+
+
+SHARED = "site-packages/hello_ds/__init__.py"
+
+
+def publish_tested(
+    tmp_path: Path, store: LocalStore, name: str, version: str, file: str, build="g0"
+):
+    package = publish(
+        tmp_path, store, name, version, build=build, file=file, extra={"pep440_version": version}
+    )
+    store.ledger.save_report(test_report(package), None)
+    return package
+
+
+def test_a_package_clobbering_another_ones_files_is_refused(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    real = publish_tested(tmp_path, store, "hello-ds", "1.0", SHARED)
+    promote(store, settings(tmp_path), real)
+    # a platform package installs the same module under lib/pythonX.Y/site-packages
+    impostor = publish_tested(tmp_path, store, "hello-other", "4.0", f"lib/python3.11/{SHARED}")
+
+    with pytest.raises(StoreRefused) as caught:
+        promote(store, settings(tmp_path), impostor)
+    message = str(caught.value)
+    assert f"its files clobber those of {real.filename} in 'testing': {SHARED}" in message
+    assert f"in 'stable': {SHARED}" in message
+    assert {p.name for p in packages(store, "stable")} == {"hello-ds"}
+
+    # another build of the same name replaces it in an env, it does not clobber it
+    newer = publish_tested(tmp_path, store, "hello-ds", "1.1", SHARED, build="g1")
+    assert [s.target_level for s in promote(store, settings(tmp_path), newer)] == [
+        "testing",
+        "stable",
+    ]
+
+    forced = promote(store, settings(tmp_path), impostor, force=True)
+    assert all(step.forced for step in forced)
+    assert any("clobber" in rule for rule in store.ledger.read_log()[-1].overridden_rules)
+
+
+def test_a_package_breaking_no_rule_is_not_forced_even_with_force(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    package = published(tmp_path, store, "1.0", "1.0")
+    store.ledger.save_report(test_report(package), None)
+    steps = promote(store, settings(tmp_path), package, force=True)
+    assert [step.forced for step in steps] == [False, False]
+    assert [entry.forced for entry in store.ledger.read_log()] == [False, False]

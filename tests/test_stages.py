@@ -141,7 +141,7 @@ def test_a_package_that_fails_verification_is_not_published(
     assert raised.value.exit_code == 5
     message = str(raised.value)
     assert "not published" in message
-    assert "build string is" in message and "recorded commit is" in message
+    assert "build string is" in message and "extra.dsprod.commit is" in message
     assert "version is" not in message  # the same version: only the commit differs
     assert listed(store, "unstable") == []
     assert not builder.requests[0].output_dir.exists()
@@ -176,7 +176,8 @@ def test_promote_copies_the_tested_bytes_up_and_logs_each_step(
         asyncio.run(stages.promote(session, package))
     assert store.ledger.read_log() == [] and listed(store, "testing") == []
 
-    report = store.ledger.save_report(test_report(package.sha256), None)
+    commit = stages.load_project(hello).info.version.commit
+    report = store.ledger.save_report(test_report(package, commit=commit), None)
     steps = asyncio.run(stages.promote(session, package))
     assert [(s.source_level, s.target_level, s.copied, s.forced) for s in steps] == [
         ("unstable", "testing", True, False),

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
 
 from dsprod.artifact import read_artifact, sha256_of
-from dsprod.errors import StoreRefused
+from dsprod.errors import InputError, StoreRefused
 from dsprod.store.ledger import PromotionEntry
 from dsprod.store.local import LocalStore
+from dsprod.store.lookup import fetch_artifact
 from tests.packages import build_package, test_report
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
@@ -99,10 +101,11 @@ def test_empty_channels_are_valid(store: LocalStore) -> None:
 def test_reports_and_log_round_trip(store: LocalStore, tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text("<testsuite tests='1'/>")
-    saved = store.ledger.save_report(test_report("ab" * 32), junit)
-    kept = store.ledger.load_report("ab" * 32)
+    saved = store.ledger.save_report(test_report(), junit)
+    kept = store.ledger.load_report("0" * 64)
     assert kept is not None and kept.passed is True
-    assert kept == saved and kept.report_path.endswith(f"{'ab' * 32}.json")
+    assert kept == saved and kept.report_path.endswith(f"{'0' * 64}.json")
+    assert kept.report_sha256 == sha256_of(Path(kept.report_path))
     assert Path(kept.junit_xml).read_text() == "<testsuite tests='1'/>"
     first, second = (log_entry(n) for n in ("one", "two"))
     store.ledger.append_log(first)
@@ -155,3 +158,46 @@ def test_concurrent_publishers_lose_nothing_and_readers_never_see_half_an_index(
     assert {p.name for p in asyncio.run(store.packages("unstable"))} == {
         f"pkg{n}" for n in range(6)
     }
+
+
+DAMAGE = {
+    "truncated": lambda data, other: data[: len(data) // 2],
+    "empty": lambda data, other: b"",
+    "random": lambda data, other: os.urandom(len(data)),
+    "another package's bytes": lambda data, other: other,
+}
+
+
+@pytest.fixture(scope="module")
+def alpha_and_beta(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    workdir = tmp_path_factory.mktemp("packages")
+    return build_package(workdir, "alpha", "1.0"), build_package(workdir, "beta", "1.0")
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_package_file_is_refused_before_it_is_read(
+    alpha_and_beta: tuple[Path, Path], store: LocalStore, damage: str
+) -> None:
+    artifact = read_artifact(alpha_and_beta[0])
+    other = alpha_and_beta[1].read_bytes()
+    asyncio.run(store.publish(artifact, "unstable"))
+    [package] = asyncio.run(store.packages("unstable"))
+    path = asyncio.run(store.fetch(package))
+    path.write_bytes(DAMAGE[damage](path.read_bytes(), other))
+
+    with pytest.raises(StoreRefused) as caught:
+        asyncio.run(fetch_artifact(store, package))
+    assert str(path) in str(caught.value) and "is damaged" in str(caught.value)
+    # read without the index's sha256 to go by: still one line naming the file
+    with pytest.raises(InputError, match="not a readable conda package") as caught:
+        read_artifact(path)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_old_log_lines_without_a_report_digest_still_read(store: LocalStore) -> None:
+    old = log_entry("one").to_json()
+    del old["test_report_sha256"]
+    store.root.mkdir(parents=True)
+    (store.root / "promotions.log").write_text(json.dumps(old) + "\n")
+    [entry] = store.ledger.read_log()
+    assert entry == log_entry("one") and entry.test_report_sha256 is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,17 +20,19 @@ import pytest
 from dsprod.artifact import Artifact, read_artifact
 from dsprod.errors import VerifyFailed
 from dsprod.verify import Expected, verify
-from tests.packages import build_recipe
+from tests.packages import build_package, build_recipe
 
 pytestmark = pytest.mark.selftest
 
 COMMIT = "a" * 40
+REPOSITORY = "https://example.org/hello-ds"
 GOOD = {
     "name": "hello-ds",
     "version": "1.2",
     "build": "g1a2b3c4",
     "about": {"license": "MIT", "summary": "a greeting"},
     "commit": COMMIT,
+    "pep440_version": "1.2",
 }
 GOOD_SCRIPT = [
     "mkdir -p $PREFIX/share/hello-ds",
@@ -50,6 +53,9 @@ def expected(workdir: Path) -> Expected:
         version="1.2",
         build="g1a2b3c4",
         commit=COMMIT,
+        pep440_version="1.2",
+        repository=REPOSITORY,
+        language="python",
         forbidden_paths=(str(workdir),),
     )
 
@@ -65,7 +71,14 @@ def build(workdir: Path, label: str, script: Sequence[str] = (), **changes: obje
             "script": [*GOOD_SCRIPT, *script],
         },
         "about": values["about"],
-        "extra": {"dsprod": {"commit": values["commit"]}},
+        "extra": {
+            "dsprod": {
+                "commit": values["commit"],
+                "pep440_version": values["pep440_version"],
+                "repository": REPOSITORY,
+                "language": "python",
+            }
+        },
     }
     return read_artifact(build_recipe(workdir, label, json.dumps(recipe, indent=2)))
 
@@ -85,7 +98,14 @@ PROBLEMS = [
     pytest.param({"about": {"summary": "a greeting"}}, "no license in about", id="license"),
     pytest.param({"about": {"license": "MIT"}}, "no summary in about", id="summary"),
     pytest.param(
-        {"commit": "b" * 40}, f"recorded commit is '{'b' * 40}', expected '{COMMIT}'", id="commit"
+        {"commit": "b" * 40},
+        f"extra.dsprod.commit is '{'b' * 40}', but dsprod computed '{COMMIT}'",
+        id="commit",
+    ),
+    pytest.param(
+        {"pep440_version": "1.2rc1"},
+        "extra.dsprod.pep440_version is '1.2rc1', but dsprod computed '1.2'",
+        id="pep440-version",
     ),
     pytest.param(
         {"script": COMPILED_LIBRARY},
@@ -133,9 +153,9 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
         "name is 'hello-dz'",
         "version is '1.3'",
         "build string is 'g9f8e7d6'",
+        "extra.dsprod.commit is",
         "no license in about",
         "no summary in about",
-        "recorded commit is",
         "the language's own finding",
         "compiled library: lib/libanswer.so",
         "built-in.txt contains the build-machine path",
@@ -143,3 +163,55 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     assert len(problems) == len(wanted)
     for problem, text in zip(problems, wanted, strict=True):
         assert text in problem
+
+
+# --- what a package records about itself (extra.dsprod) ------------------------------
+
+ALPHA_REPOSITORY = "https://example.org/alpha"
+COMPUTED_RC = Expected(
+    name="alpha",
+    version="5.0.0rc1",
+    build="g0",
+    commit="0" * 40,
+    pep440_version="5.0.0rc1",
+    repository=ALPHA_REPOSITORY,
+    language="python",
+)
+"""What dsprod computes from git for a commit tagged 5.0.0rc1."""
+
+
+def test_a_package_recording_what_git_says_passes(tmp_path: Path) -> None:
+    recorded = {"pep440_version": "5.0.0rc1", "repository": ALPHA_REPOSITORY, "language": "python"}
+    verify(read_artifact(build_package(tmp_path, "alpha", "5.0.0rc1", extra=recorded)), COMPUTED_RC)
+
+
+def test_a_recipe_claiming_a_final_version_on_a_release_candidate_is_refused(
+    tmp_path: Path,
+) -> None:
+    # A maintained recipe that hard-codes pep440_version: promotion would judge 5.0.0 final.
+    recorded = {"pep440_version": "5.0.0", "repository": ALPHA_REPOSITORY, "language": "python"}
+    artifact = read_artifact(build_package(tmp_path, "alpha", "5.0.0rc1", extra=recorded))
+    with pytest.raises(VerifyFailed) as caught:
+        verify(artifact, COMPUTED_RC)
+    assert "extra.dsprod.pep440_version is '5.0.0', but dsprod computed '5.0.0rc1'" in str(
+        caught.value
+    )
+    assert caught.value.exit_code == 5
+
+
+def test_every_recorded_value_is_compared_and_all_mismatches_are_listed(tmp_path: Path) -> None:
+    recorded = {"commit": "1" * 40, "pep440_version": "5.0.0rc1", "language": "r"}
+    artifact = read_artifact(build_package(tmp_path, "alpha", "5.0.0rc1", extra=recorded))
+    expected = replace(COMPUTED_RC, name="beta", version="5.0.0", build="g1")
+    with pytest.raises(VerifyFailed) as caught:
+        verify(artifact, expected)
+    message = str(caught.value)
+    for needle in (
+        "name is 'alpha', expected 'beta'",
+        "version is '5.0.0rc1', expected '5.0.0'",
+        "build string is 'g0', expected 'g1'",
+        f"extra.dsprod.commit is '{'1' * 40}', but dsprod computed '{'0' * 40}'",
+        f"extra.dsprod.repository is not recorded; dsprod computed '{ALPHA_REPOSITORY}'",
+        "extra.dsprod.language is 'r', but dsprod computed 'python'",
+    ):
+        assert needle in message

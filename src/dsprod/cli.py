@@ -19,9 +19,10 @@ from rich.markup import escape
 from dsprod import __version__, pipeline
 from dsprod.builders.rattler_build import patchelf_folder
 from dsprod.config import ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
-from dsprod.errors import DsprodError
+from dsprod.errors import DsprodError, InputError
 from dsprod.progress import Report
 from dsprod.store.base import StoredPackage
+from dsprod.store.ledger import Ownership
 
 Result = dict[str, Any]
 Command = Callable[..., Coroutine[Any, Any, Result]]
@@ -31,7 +32,9 @@ Exit codes:
   0  success
   1  the project's tests failed (the package stays in unstable)
   2  bad input: project metadata, channels.yaml, git state, arguments
-  3  the store refused: overwrite with other bytes, promotion policy
+  3  the store refused: overwrite with other bytes, promotion policy,
+     a package name owned by another repository, a damaged channel
+     (a package file whose bytes are not what the channel's index says)
   4  the build failed (the log's tail is shown, with the full log's path)
   5  the built package failed verification and was not published
   6  a clean environment could not be solved or installed"""
@@ -137,14 +140,16 @@ async def build(session: pipeline.Session, allow_dirty: bool) -> Result:
 async def test(session: pipeline.Session, spec: str | None) -> Result:
     """Install a build from unstable into a clean env and run the project's tests on it.
 
-    SPEC is NAME==VERSION; without it, the build of the current commit is tested.
-    The tests are taken from git at the commit the package was built from.
+    SPEC is NAME==VERSION or a package file name (NAME-VERSION-BUILD.conda);
+    without it, the build of the current commit is tested. The tests are taken
+    from git at the commit the package was built from.
     """
     package = await pipeline.find_package(session, spec)
     outcome = await pipeline.test(session, package)
     result = {
         **outcome.report.to_json(),
         "report": outcome.report.report_path,
+        "report_sha256": outcome.report.report_sha256,
         "timings_s": _rounded(outcome.timings),
     }
     pipeline.require_passed(session, outcome, details=result)
@@ -167,15 +172,19 @@ async def promote(
 ) -> Result:
     """Copy a tested build, byte for byte, from unstable to testing (and stable if final).
 
-    SPEC is NAME==VERSION; without it, the build of the current commit is promoted.
+    SPEC is NAME==VERSION or a package file name (NAME-VERSION-BUILD.conda);
+    without it, the build of the current commit is promoted. The policy: a
+    passing test report about this very package; a final version for stable;
+    no file that another package in the target channel installs too. --force
+    overrides it, and the promotion log lists the rules it overrode.
     """
     package = await pipeline.find_package(session, spec)
-    if force:
+    steps = await pipeline.promote(session, package, target, force=force)
+    if any(step.forced for step in steps):
         err_console.print(
             f"[bold red]FORCED promotion of {escape(package.filename)}:"
-            " the policy is bypassed, and the promotion log says so[/]"
+            " the policy was bypassed, and the promotion log says so[/]"
         )
-    steps = await pipeline.promote(session, package, target, force=force)
     return {
         **_package(package),
         "promotions": [
@@ -224,6 +233,49 @@ async def status(session: pipeline.Session) -> Result:
         "channels": {level: [_package(p) for p in packages] for level, packages in state.items()},
         "_text": "\n".join(lines),
     }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.argument("name", required=False)
+@click.option(
+    "--set",
+    "repository",
+    metavar="REPOSITORY",
+    default=None,
+    help="Transfer NAME to this repository (a git remote URL, or a folder without a remote).",
+)
+@common_options
+async def owner(session: pipeline.Session, name: str | None, repository: str | None) -> Result:
+    """Show which repository owns each package name in the store, or transfer one.
+
+    The first repository to publish a name owns it; `dsprod build` from any other
+    repository is refused (exit 3). A repository is its origin remote's URL,
+    normalised: host in lower case, no credentials, scheme, `.git` suffix or
+    trailing slash (https://GitHub.com/org/repo.git and git@github.com:org/repo
+    are both github.com/org/repo); without a remote, its folder. --set
+    transfers NAME (an administrator's decision), and the store's ledger keeps
+    every change with who made it and when.
+    """
+    if repository is not None:
+        if name is None:
+            raise InputError("--set needs the package NAME to transfer")
+        changed = pipeline.transfer_owner(session, name, repository)
+        previous = changed.history[-1].previous
+        return {
+            "owners": [_ownership(changed)],
+            "_text": f"{changed.name}: now owned by {changed.owner}"
+            f" (before: {previous or 'nobody'})",
+        }
+    owned = pipeline.owners(session, name)
+    if name is not None and not owned:
+        raise InputError(f"'{name}' has no owner in {session.store.describe()} (never published)")
+    lines = [f"{o.name}: {o.owner}" for o in owned] or ["no package name has an owner yet"]
+    if name is not None:
+        lines.extend(
+            f"  {c.time} {c.action} by {c.who}: {c.previous or 'nobody'} -> {c.owner}"
+            for c in owned[0].history
+        )
+    return {"owners": [_ownership(o) for o in owned], "_text": "\n".join(lines)}
 
 
 @main.command(epilog=EXIT_CODES)
@@ -292,6 +344,10 @@ def _build_verb(outcome: pipeline.BuildOutcome) -> str:
 
 def _package(package: StoredPackage) -> Result:
     return asdict(package)
+
+
+def _ownership(ownership: Ownership) -> Result:
+    return {"name": ownership.name, **ownership.to_json()}
 
 
 def _put_patchelf_on_path() -> None:

@@ -10,6 +10,7 @@ environment themselves.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
 }
 
 _TOP_KEYS = {"store", "channels", "dependency_channels"}
+_CHANNEL_NAME_RULE = "a channel name (ASCII letters, digits, '-', '_', '.'; not starting with '.')"
 DEFAULT_STORE_KIND = "local"
 
 
@@ -57,11 +59,17 @@ class Settings:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest channels.yaml in ``start`` or one of its parents."""
+    """The nearest channels.yaml in ``start`` or one of its parents.
+
+    A ``channels.yaml`` that is not a file (a folder, say) is an error, not
+    skipped: skipping it would silently use a parent's settings, or none.
+    """
     for folder in (start.resolve(), *start.resolve().parents):
         candidate = folder / CONFIG_FILE
         if candidate.is_file():
             return candidate
+        if candidate.exists():
+            raise InputError(f"{candidate}: not a file (a {CONFIG_FILE} must be a YAML file)")
     return None
 
 
@@ -73,7 +81,8 @@ def load_settings(
     """Read, validate and override the configuration for a project folder."""
     environ = os.environ if environ is None else environ
     if config_path is not None and not config_path.is_file():
-        raise InputError(f"{config_path}: no such configuration file")
+        problem = "not a file" if config_path.exists() else "no such configuration file"
+        raise InputError(f"{config_path}: {problem}")
     path = config_path or find_config(project_root)
     raw = _read_yaml(path) if path else {}
     base = path.parent if path else project_root.resolve()
@@ -83,6 +92,13 @@ def load_settings(
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}: not UTF-8 text (line {line}: byte {error.object[error.start]:#04x})"
+        ) from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read it ({error.strerror})") from None
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -107,7 +123,7 @@ def _validate(
     _reject_unknown(channels_raw, set(MATURITY_LEVELS), where, "channels.")
     channels = {level: channels_raw.get(level, level) for level in MATURITY_LEVELS}
     for level, name in channels.items():
-        _expect(_is_channel_name(name), where, f"channels.{level}", "a channel name", name)
+        _expect(_is_channel_name(name), where, f"channels.{level}", _CHANNEL_NAME_RULE, name)
     if len(set(channels.values())) != len(channels):
         raise InputError(f"{where}: channels: the three maturity channels must have distinct names")
 
@@ -153,7 +169,7 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
                 _is_channel_name(name),
                 f"DSPROD_CHANNEL_{level.upper()}",
                 "value",
-                "a channel name",
+                _CHANNEL_NAME_RULE,
                 name,
             )
             channels[level] = name
@@ -170,8 +186,15 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
     )
 
 
+_CHANNEL_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+"""What conda accepts as a channel name: ASCII letters, digits, ``-``, ``_`` and ``.``.
+
+Not starting with a dot: a channel is a folder in a local store, and ``..``
+would be its parent."""
+
+
 def _is_channel_name(name: object) -> bool:
-    return isinstance(name, str) and name.replace("-", "").replace("_", "").isalnum()
+    return isinstance(name, str) and _CHANNEL_NAME.fullmatch(name) is not None
 
 
 def _reject_unknown(mapping: Mapping[str, Any], known: set[str], where: str, prefix: str) -> None:

@@ -2,24 +2,42 @@
 
 The policy (``decide``) is pure and knows no store: a package enters *testing*
 when its tests passed, and *stable* when, in addition, its version is final
-(PEP 440: neither pre- nor dev-release). Promotion (``promote``) copies the very
-bytes that were tested, level by level, and logs every step in the store's ledger.
+(PEP 440: neither pre- nor dev-release). Two more rules need the package and the
+store, so ``promote`` checks them and hands ``decide`` what they found: the test
+report must be about this very package (``report_mismatches``), and the package
+must not install a file that another package in the target channel installs
+(``clobbered``). Every rule can be overridden with ``force``, and the log says
+which were. Promotion copies the very bytes that were tested, level by level,
+and logs every step in the store's ledger, with the digest of the report it
+rested on.
 """
 
 from __future__ import annotations
 
 import getpass
+import re
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
+from pathlib import PurePosixPath
+from typing import Any
 
-from dsprod.artifact import read_artifact
+from dsprod.artifact import Artifact, read_paths
 from dsprod.conda.version import NotPep440, is_final
 from dsprod.config import MATURITY_LEVELS, Settings
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import Store, StoredPackage
 from dsprod.store.ledger import PromotionEntry, TestReport
+from dsprod.store.lookup import fetch_artifact
+
+_NOARCH_PYTHON_PLACES = (
+    (re.compile(r"^lib/python\d+\.\d+t?/site-packages/"), "site-packages/"),
+    (re.compile(r"^python-scripts/"), "bin/"),
+)
+"""Where a platform-specific package installs what a noarch python one records elsewhere."""
+_CLOBBER_EXAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -47,17 +65,30 @@ def highest_level_for(pep440_version: str | None) -> str:
     return "stable" if _final(pep440_version) else "testing"
 
 
+def levels_to(target_level: str) -> tuple[str, ...]:
+    """The maturity levels from unstable up to ``target_level``, which must be above unstable."""
+    if target_level not in MATURITY_LEVELS[1:]:
+        raise InputError(f"cannot promote to '{target_level}' (choose testing or stable)")
+    return MATURITY_LEVELS[: MATURITY_LEVELS.index(target_level) + 1]
+
+
 def decide(
-    target_level: str, pep440_version: str | None, report: TestReport | None, force: bool
+    target_level: str,
+    pep440_version: str | None,
+    report: TestReport | None,
+    force: bool,
+    *,
+    found: Sequence[str] = (),
 ) -> Decision:
     """The promotion policy, without side effects.
 
     ``pep440_version`` is None for a package that does not record one (built
     from a recipe dsprod did not write): it can never be judged final.
+    ``found`` are the rules the package was found to break against its report
+    and the target channels (``report_mismatches``, ``clobbered``).
     """
-    if target_level not in MATURITY_LEVELS[1:]:
-        raise InputError(f"cannot promote to '{target_level}' (choose testing or stable)")
-    broken: list[str] = []
+    levels_to(target_level)  # refuses a target that is not above unstable
+    broken: list[str] = [*found]
     if report is None:
         broken.append("no test report for this exact package (run `dsprod test` first)")
     elif not report.passed:
@@ -84,15 +115,20 @@ async def promote(
 
     Without a target, it goes as far as its version allows (testing, or stable if final).
     """
+    artifact = await fetch_artifact(store, package)
     report = store.ledger.load_report(package.sha256)
-    pep440_version = read_artifact(await store.fetch(package)).extra.pep440_version
+    pep440_version = artifact.extra.pep440_version
     target_level = target_level or highest_level_for(pep440_version)
-    decision = decide(target_level, pep440_version, report, force)
+    levels = levels_to(target_level)
+    found = report_mismatches(report, package, artifact.extra.commit)
+    installed_by: dict[str, frozenset[str]] = {}  # sha256 -> paths, for this call's channels
+    for level in levels[1:]:
+        found.extend(await clobbered(store, settings.channel(level), artifact, installed_by))
+    decision = decide(target_level, pep440_version, report, force, found=found)
     if not decision.allowed:
         reasons = "; ".join(decision.broken_rules)
         raise StoreRefused(f"{package.filename} may not enter {target_level}: {reasons}")
     steps: list[Promotion] = []
-    levels = MATURITY_LEVELS[: MATURITY_LEVELS.index(target_level) + 1]
     for source_level, level in pairwise(levels):
         source = await _package_in(store, settings.channel(source_level), package)
         copied = await store.copy(source, settings.channel(level))
@@ -100,6 +136,89 @@ async def promote(
         if copied or decision.forced:
             store.ledger.append_log(_log_entry(package, source_level, level, report, decision))
     return steps
+
+
+def report_mismatches(
+    report: TestReport | None, package: StoredPackage, commit: str | None
+) -> list[str]:
+    """Where the test report kept for ``package`` describes another package.
+
+    The ledger finds a report by the package's sha256, but a report file can be
+    copied or written by hand: only a report whose own identity is this
+    package's (bytes, file name, name, version, build, and the commit the
+    package records) says that these bytes were tested.
+    """
+    if report is None:
+        return []
+    wanted = {
+        "sha256": package.sha256,
+        "package": package.filename,
+        "name": package.name,
+        "version": package.version,
+        "build": package.build,
+        "commit": commit,
+    }
+    wrong = [
+        f"{key} {getattr(report, key)!r} (the package's is {value!r})"
+        for key, value in wanted.items()
+        if getattr(report, key) != value
+    ]
+    if not wrong:
+        return []
+    where = report.report_path or "the test report"
+    return [f"{where} is not about this package: its {', '.join(wrong)}"]
+
+
+async def clobbered(
+    store: Store, channel: str, artifact: Artifact, installed_by: dict[str, frozenset[str]]
+) -> list[str]:
+    """Packages in ``channel`` that install a file ``artifact`` installs too (one rule each).
+
+    Installing both would let one overwrite the other's file. Other builds of
+    the same name are left out: an environment holds one of them. Only the
+    subdirs an environment could combine are read (the package's own and
+    noarch; every subdir for a noarch package), and each package's paths once
+    per call (``installed_by``, by sha256). A package already in ``channel``
+    is not judged there again.
+    """
+    candidates = await store.packages(channel)
+    if any(p.key == (artifact.subdir, artifact.filename) for p in candidates):
+        return []
+    ours = _installed(artifact.paths)
+    problems: list[str] = []
+    for other in candidates:
+        if other.name == artifact.name:
+            continue
+        if artifact.subdir != "noarch" and other.subdir not in (artifact.subdir, "noarch"):
+            continue
+        if other.sha256 not in installed_by:
+            try:
+                paths = read_paths(await store.fetch(other))
+            except InputError as error:
+                raise StoreRefused(f"{error}; channel '{channel}' is damaged") from None
+            installed_by[other.sha256] = _installed(paths)
+        shared = sorted(ours & installed_by[other.sha256])
+        if shared:
+            examples = ", ".join(shared[:_CLOBBER_EXAMPLES])
+            more = len(shared) - _CLOBBER_EXAMPLES
+            more_text = f" and {more} more" if more > 0 else ""
+            problems.append(
+                f"its files clobber those of {other.filename} in '{channel}': {examples}{more_text}"
+            )
+    return problems
+
+
+def _installed(paths: list[dict[str, Any]]) -> frozenset[str]:
+    """The files a package installs, spelled alike for noarch python and platform packages."""
+    installed = set()
+    for entry in paths:
+        if entry.get("path_type") == "directory" or not entry.get("_path"):
+            continue
+        path = str(PurePosixPath(str(entry["_path"])))
+        for pattern, place in _NOARCH_PYTHON_PLACES:
+            path = pattern.sub(place, path)
+        installed.add(path)
+    return frozenset(installed)
 
 
 def _final(pep440_version: str | None) -> bool:
@@ -144,4 +263,5 @@ def _log_entry(
         test_report=report.report_path if report else None,
         forced=decision.forced,
         overridden_rules=decision.broken_rules if decision.forced else (),
+        test_report_sha256=report.report_sha256 if report else None,
     )

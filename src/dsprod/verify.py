@@ -27,8 +27,15 @@ class Expected:
 
     name: str
     version: str
+    """The conda version."""
     build: str
     commit: str
+    pep440_version: str
+    """The PEP 440 version promotion judges finality on (``extra.dsprod.pep440_version``)."""
+    repository: str
+    """Where the commit can be fetched again (``extra.dsprod.repository``)."""
+    language: str
+    """Whose test runner applies (``extra.dsprod.language``)."""
     forbidden_paths: tuple[str, ...] = ()
     """Build-machine paths that must not appear inside a noarch package."""
 
@@ -41,7 +48,7 @@ def verify(artifact: Artifact, expected: Expected, language_problems: Iterable[s
     problems = [
         *_identity(artifact, expected),
         *_paths_inside_prefix(artifact),
-        *_about(artifact, expected),
+        *_about(artifact),
         *language_problems,
     ]
     if artifact.subdir == "noarch":
@@ -52,6 +59,13 @@ def verify(artifact: Artifact, expected: Expected, language_problems: Iterable[s
 
 
 def _identity(artifact: Artifact, expected: Expected) -> Iterable[str]:
+    """Every value the package records about itself must be what dsprod computed from git.
+
+    Later stages trust these records (promotion judges finality on the PEP 440
+    version, ``dsprod test`` fetches the tests of the recorded commit from the
+    recorded repository), so a maintained recipe that hard-codes any of them
+    would otherwise carry a wrong claim into the channels.
+    """
     if not is_valid_conda_name(artifact.name):
         yield f"name '{artifact.name}' is not a valid conda package name"
     if artifact.name != expected.name:
@@ -64,6 +78,18 @@ def _identity(artifact: Artifact, expected: Expected) -> Iterable[str]:
         yield f"version is '{artifact.version}', expected '{expected.version}' (from git)"
     if artifact.build != expected.build:
         yield f"build string is '{artifact.build}', expected '{expected.build}'"
+    extra = artifact.extra
+    recorded = {
+        "commit": (extra.commit, expected.commit),
+        "pep440_version": (extra.pep440_version, expected.pep440_version),
+        "repository": (extra.repository, expected.repository),
+        "language": (extra.language, expected.language),
+    }
+    for key, (found, wanted) in recorded.items():
+        if found is None:
+            yield f"extra.dsprod.{key} is not recorded; dsprod computed {wanted!r}"
+        elif found != wanted:
+            yield f"extra.dsprod.{key} is {found!r}, but dsprod computed {wanted!r}"
 
 
 def _paths_inside_prefix(artifact: Artifact) -> Iterable[str]:
@@ -73,13 +99,11 @@ def _paths_inside_prefix(artifact: Artifact) -> Iterable[str]:
             yield f"file '{path}' lies outside the install prefix"
 
 
-def _about(artifact: Artifact, expected: Expected) -> Iterable[str]:
+def _about(artifact: Artifact) -> Iterable[str]:
     if not artifact.about.get("license"):
         yield "no license in about (set it in the project metadata)"
     if not artifact.about.get("summary"):
         yield "no summary in about (set a description in the project metadata)"
-    if artifact.extra.commit != expected.commit:
-        yield f"recorded commit is {artifact.extra.commit!r}, expected {expected.commit!r}"
 
 
 def _noarch_contents(artifact: Artifact, expected: Expected) -> Iterable[str]:

@@ -13,12 +13,14 @@ from dsprod.pipeline.stages import (
     TestOutcome,
     build,
     find_package,
+    owners,
     promote,
     recipe,
     require_passed,
     run,
     status,
     test,
+    transfer_owner,
 )
 
 __all__ = [
@@ -29,10 +31,12 @@ __all__ = [
     "TestOutcome",
     "build",
     "find_package",
+    "owners",
     "promote",
     "recipe",
     "require_passed",
     "run",
     "status",
     "test",
+    "transfer_owner",
 ]

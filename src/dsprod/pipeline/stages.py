@@ -21,10 +21,11 @@ from rattler import Version as CondaVersion
 from dsprod import promote as promotion
 from dsprod.artifact import Artifact, read_artifact
 from dsprod.builders import BuildRequest, get_builder
+from dsprod.conda.names import is_valid_conda_name
 from dsprod.envtest.env import create_env
 from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import export_tests
-from dsprod.errors import InputError, TestsFailed
+from dsprod.errors import InputError, StoreRefused, TestsFailed
 from dsprod.languages import detect, language_named
 from dsprod.languages.base import Language
 from dsprod.pipeline.session import Session
@@ -35,8 +36,9 @@ from dsprod.recipe.model import BUILD_VARIABLES, Recipe
 from dsprod.recipe.v1 import render_v1, write_recipe
 from dsprod.store import lookup
 from dsprod.store.base import StoredPackage
-from dsprod.store.ledger import TestReport
+from dsprod.store.ledger import OwnerChange, Ownership, TestReport
 from dsprod.vcs.git import origin_url, require_toplevel, toplevel
+from dsprod.vcs.remote import normalise_repository
 from dsprod.verify import Expected, verify
 
 
@@ -142,7 +144,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
             f"{existing.filename} was built from these sources before: reusing it from {unstable}"
         )
         return BuildOutcome(
-            artifact=read_artifact(await session.store.fetch(existing)),
+            artifact=await lookup.fetch_artifact(session.store, existing),
             package=existing,
             published=False,
             reused=True,
@@ -178,12 +180,12 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
         started = time.monotonic()
         verify(
             artifact,
-            expected_for(info, forbidden=(str(output_dir), str(session.project_root))),
+            expected_for(project, forbidden=(str(output_dir), str(session.project_root))),
             project.language.check_package(artifact, info),
         )
         timings["verify"] = time.monotonic() - started
         started = time.monotonic()
-        published = await session.store.publish(artifact, unstable)
+        published = await publish(session, artifact, unstable, project.repository)
         timings["publish"] = time.monotonic() - started
         package = await lookup.listed(session.store, unstable, artifact)
     finally:
@@ -201,6 +203,27 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
     )
 
 
+async def publish(session: Session, artifact: Artifact, channel: str, repository: str) -> bool:
+    """Publish ``artifact`` from ``repository`` to ``channel``, if the name is that repository's.
+
+    The first repository to publish a package name owns the name in the store
+    (as on conda-forge, where a feedstock owns its names); a build of the same
+    name from any other repository is refused, so an unrelated project cannot
+    slip its packages in beside the real ones. ``dsprod owner NAME --set``
+    transfers a name, and the store's ledger keeps every change.
+    """
+    publisher = normalise_repository(repository)
+    ownership = session.store.ledger.claim_owner(artifact.name, OwnerChange.now("claim", publisher))
+    if ownership.owner != publisher:
+        raise StoreRefused(
+            f"{artifact.filename}: the package name '{artifact.name}' is owned by"
+            f" {ownership.owner} in this store, and this build comes from {publisher};"
+            f" not published (an administrator can transfer the name:"
+            f" dsprod owner {artifact.name} --set {publisher})"
+        )
+    return await session.store.publish(artifact, channel)
+
+
 def build_variables(project: LoadedProject) -> dict[str, str]:
     """The per-build values a recipe reads (see ``recipe.model.BUILD_VARIABLES``)."""
     version = project.info.version
@@ -213,13 +236,21 @@ def build_variables(project: LoadedProject) -> dict[str, str]:
     }
 
 
-def expected_for(info: ProjectInfo, forbidden: tuple[str, ...]) -> Expected:
-    """What verification demands of this project's package."""
+def expected_for(project: LoadedProject, forbidden: tuple[str, ...]) -> Expected:
+    """What verification demands of this project's package: every value it records, from git.
+
+    The same values ``build_variables`` hands the recipe, so a generated recipe
+    always matches and a maintained one that hard-codes another value is refused.
+    """
+    info = project.info
     return Expected(
         name=info.conda_name,
         version=info.version.conda,
         build=info.version.build_string,
         commit=info.version.commit,
+        pep440_version=info.version.pep440,
+        repository=project.repository,
+        language=info.language,
         forbidden_paths=forbidden,
     )
 
@@ -227,7 +258,11 @@ def expected_for(info: ProjectInfo, forbidden: tuple[str, ...]) -> Expected:
 async def find_package(
     session: Session, spec: str | None, level: str = "unstable"
 ) -> StoredPackage:
-    """The package a command is about: ``NAME==VERSION`` (newest build), or this commit's build."""
+    """The package a command is about, in the ``level`` channel.
+
+    ``spec`` is ``NAME==VERSION`` (which must have one build there), a package
+    file name (``hello-ds-1.0-gabc.conda``), or None for this commit's build.
+    """
     channel = session.settings.channel(level)
     if spec is not None:
         return await lookup.by_spec(session.store, channel, spec)
@@ -244,7 +279,7 @@ async def find_package(
 async def test(session: Session, package: StoredPackage) -> TestOutcome:
     """Install exactly ``package`` into a fresh env and run the project's tests against it."""
     timings: dict[str, float] = {}
-    artifact = read_artifact(await session.store.fetch(package))
+    artifact = await lookup.fetch_artifact(session.store, package)
     extra = artifact.extra
     if not extra.commit:
         raise InputError(
@@ -337,6 +372,29 @@ async def run(session: Session, *, allow_dirty: bool = False) -> RunOutcome:
     promotions = await promote(session, built.package)
     timings = {**built.timings, **tested.timings, "promote": time.monotonic() - started}
     return RunOutcome(built, tested, promotions, timings)
+
+
+def owners(session: Session, name: str | None = None) -> list[Ownership]:
+    """Who owns which package name in the store (only ``name``'s owner when given)."""
+    owned = session.store.ledger.owners()
+    return [ownership for ownership in owned if name is None or ownership.name == name]
+
+
+def transfer_owner(session: Session, name: str, repository: str) -> Ownership:
+    """Give the package name ``name`` to ``repository`` (a URL or folder); the ledger logs it.
+
+    An administrator's decision: a project moved, or a name was claimed by the
+    wrong repository. A folder is taken as an absolute path, as builds record it.
+    """
+    if not is_valid_conda_name(name):
+        raise InputError(f"'{name}' is not a valid conda package name")
+    if not repository.strip():
+        raise InputError("--set needs a repository URL or folder")
+    folder = Path(repository).expanduser()
+    location = str(folder.resolve()) if folder.is_dir() else repository
+    return session.store.ledger.transfer_owner(
+        name, OwnerChange.now("transfer", normalise_repository(location))
+    )
 
 
 async def status(session: Session) -> dict[str, list[StoredPackage]]:

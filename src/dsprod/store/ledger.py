@@ -1,15 +1,20 @@
-"""What a store keeps besides packages: test reports and the promotion log, as typed records.
+"""What a store keeps besides packages: test reports, the promotion log, owners, as typed records.
 
 Promotion rests on these: a package enters *testing* only with a passing
 ``TestReport`` for its exact bytes, and every promotion is a ``PromotionEntry``
-appended to the log. Each store implements ``Ledger`` next to its channels
-(the local store keeps them as files).
+appended to the log. Publishing rests on ``Ownership``: the first repository to
+publish a package name owns it in the store, and only an administrator's
+logged transfer gives it to another. Each store implements ``Ledger`` next to
+its channels (the local store keeps them as files).
 """
 
 from __future__ import annotations
 
+import getpass
+import socket
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self, TypeVar
 
@@ -45,19 +50,33 @@ class TestReport:
     """Where the store keeps this report (set by the ledger)."""
     junit_xml: str | None = None
     """Where the store keeps the runner's JUnit XML, if there was one."""
+    report_sha256: str | None = None
+    """sha256 of the stored report file's bytes (set by the ledger; never inside the file).
+
+    The promotion log records it, so the exact report a promotion rested on can
+    be told apart from one written over it later."""
 
     def to_json(self) -> dict[str, Any]:
+        """The report file's content: every field but the digest of that very content."""
         document = asdict(self)
         document["env"] = list(self.env)
+        del document["report_sha256"]
         return document
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any], where: str) -> Self:
-        return _record(cls, document, where, env=tuple(document.get("env") or ()))
+        """Read a report file; a digest written into the file is ignored (the ledger sets it)."""
+        return _record(
+            cls, document, where, env=tuple(document.get("env") or ()), report_sha256=None
+        )
 
     def kept_at(self, report_path: str, junit_xml: str | None) -> TestReport:
         """This report as the store keeps it."""
         return replace(self, report_path=report_path, junit_xml=junit_xml)
+
+    def with_digest(self, report_sha256: str) -> TestReport:
+        """This report, knowing the sha256 of the file the ledger keeps it in."""
+        return replace(self, report_sha256=report_sha256)
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,8 @@ class PromotionEntry:
     test_report: str | None
     forced: bool
     overridden_rules: tuple[str, ...]
+    test_report_sha256: str | None = None
+    """sha256 of the report file's bytes the promotion rested on (None in older lines)."""
 
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)
@@ -99,8 +120,69 @@ class PromotionEntry:
         )
 
 
+@dataclass(frozen=True)
+class OwnerChange:
+    """One change of a package name's owner: a first publish claiming it, or a transfer."""
+
+    time: str
+    who: str
+    action: str
+    """``claim`` (the first publish of the name) or ``transfer`` (``dsprod owner --set``)."""
+    owner: str
+    """The new owner: a normalised repository (``vcs.remote.normalise_repository``)."""
+    previous: str | None = None
+    """The owner before (None for a claim); the ledger fills it in."""
+
+    @classmethod
+    def now(cls, action: str, owner: str) -> Self:
+        """A change made now, by this user on this host."""
+        return cls(
+            time=datetime.now(UTC).isoformat(timespec="seconds"),
+            who=f"{getpass.getuser()}@{socket.gethostname()}",
+            action=action,
+            owner=owner,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any], where: str) -> Self:
+        return _record(cls, document, where)
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who owns a package name in one store, and every change that led there."""
+
+    name: str
+    owner: str
+    history: tuple[OwnerChange, ...]
+    """Oldest first; the last change made ``owner`` the owner."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"owner": self.owner, "history": [change.to_json() for change in self.history]}
+
+    @classmethod
+    def from_json(cls, name: str, document: object, where: str) -> Self:
+        damaged = f"{where}: '{name}' is not an owner record; the store is damaged"
+        if not isinstance(document, Mapping):
+            raise StoreRefused(damaged)
+        history = document.get("history")
+        if not isinstance(history, list) or not all(isinstance(c, Mapping) for c in history):
+            raise StoreRefused(damaged)
+        changes = tuple(OwnerChange.from_json(change, where) for change in history)
+        return _record(cls, {**document, "name": name}, where, history=changes)
+
+
+def next_ownership(name: str, before: Ownership | None, change: OwnerChange) -> Ownership:
+    """``name``'s ownership after ``change``, which records who owned it before."""
+    change = replace(change, previous=before.owner if before else None)
+    return Ownership(name, change.owner, (*(before.history if before else ()), change))
+
+
 class Ledger(Protocol):
-    """Test reports (by package sha256) and the append-only promotion log of one store."""
+    """Test reports (by package sha256), the append-only promotion log, and package owners."""
 
     def save_report(self, report: TestReport, junit_xml: Path | None) -> TestReport:
         """Keep ``report`` (and the runner's JUnit XML); returns it with where it is kept."""
@@ -116,6 +198,21 @@ class Ledger(Protocol):
 
     def read_log(self) -> list[PromotionEntry]:
         """Every promotion log entry, oldest first."""
+        ...
+
+    def owners(self) -> list[Ownership]:
+        """Every owned package name, by name."""
+        ...
+
+    def claim_owner(self, name: str, change: OwnerChange) -> Ownership:
+        """Make ``change.owner`` the owner of ``name`` unless it has one; return its ownership.
+
+        Atomic: of two first publishers at once, one wins and the other sees its owner.
+        """
+        ...
+
+    def transfer_owner(self, name: str, change: OwnerChange) -> Ownership:
+        """Make ``change.owner`` the owner of ``name``, whoever owned it, keeping the history."""
         ...
 
 

@@ -5,6 +5,7 @@ Layout under the store root::
     channels/<channel>/<subdir>/<package files> + repodata.json
     reports/<sha256>.json, reports/<sha256>.xml
     promotions.log          (JSON lines, append-only)
+    owners.json             (package name -> owner and the history of changes)
     .lock                   (serialises writers: many CI runners may share a store)
 
 Guarantees: a package file is never overwritten (the same name with other bytes
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -33,7 +35,13 @@ from rattler.index import index_fs
 from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import StoredPackage
-from dsprod.store.ledger import PromotionEntry, TestReport
+from dsprod.store.ledger import (
+    OwnerChange,
+    Ownership,
+    PromotionEntry,
+    TestReport,
+    next_ownership,
+)
 
 NOARCH = "noarch"
 
@@ -201,7 +209,8 @@ class LocalStore:
 
 
 class FileLedger:
-    """The local store's ledger: ``reports/<sha256>.json`` (+ ``.xml``) and ``promotions.log``."""
+    """The local store's ledger: ``reports/<sha256>.json`` (+ ``.xml``), ``promotions.log``,
+    ``owners.json``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -215,14 +224,17 @@ class FileLedger:
             _atomic_write(kept_xml, junit_xml.read_bytes())
         destination = folder / f"{report.sha256}.json"
         kept = report.kept_at(str(destination), str(kept_xml) if kept_xml else None)
-        _atomic_write(destination, json.dumps(kept.to_json(), indent=2, sort_keys=True).encode())
-        return kept
+        data = json.dumps(kept.to_json(), indent=2, sort_keys=True).encode()
+        _atomic_write(destination, data)
+        return kept.with_digest(hashlib.sha256(data).hexdigest())
 
     def load_report(self, sha256: str) -> TestReport | None:
         path = self.root / "reports" / f"{sha256}.json"
         if not path.is_file():
             return None
-        return TestReport.from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+        data = path.read_bytes()  # read once: the digest is of the very bytes parsed
+        report = TestReport.from_json(_json_document(path, data), str(path))
+        return report.with_digest(hashlib.sha256(data).hexdigest())
 
     def append_log(self, entry: PromotionEntry) -> None:
         line = json.dumps(entry.to_json(), sort_keys=True) + "\n"
@@ -240,6 +252,40 @@ class FileLedger:
             PromotionEntry.from_json(json.loads(line), str(path)) for line in lines if line.strip()
         ]
 
+    def owners(self) -> list[Ownership]:
+        return sorted(self._read_owners().values(), key=lambda ownership: ownership.name)
+
+    def claim_owner(self, name: str, change: OwnerChange) -> Ownership:
+        with _locked(self.root):
+            owners = self._read_owners()
+            if name in owners:
+                return owners[name]
+            return self._write_owner(owners, name, change)
+
+    def transfer_owner(self, name: str, change: OwnerChange) -> Ownership:
+        with _locked(self.root):
+            return self._write_owner(self._read_owners(), name, change)
+
+    def _read_owners(self) -> dict[str, Ownership]:
+        path = self.root / "owners.json"
+        if not path.is_file():
+            return {}
+        document = _json_document(path, path.read_bytes())
+        if not isinstance(document, dict):
+            raise StoreRefused(f"{path}: not a mapping of package names; the store is damaged")
+        return {name: Ownership.from_json(name, e, str(path)) for name, e in document.items()}
+
+    def _write_owner(
+        self, owners: dict[str, Ownership], name: str, change: OwnerChange
+    ) -> Ownership:
+        """Record ``change`` for ``name`` and rewrite owners.json atomically (lock held)."""
+        owners[name] = next_ownership(name, owners.get(name), change)
+        document = {key: owners[key].to_json() for key in sorted(owners)}
+        _atomic_write(
+            self.root / "owners.json", json.dumps(document, indent=2, sort_keys=True).encode()
+        )
+        return owners[name]
+
 
 @contextlib.contextmanager
 def _locked(root: Path) -> Iterator[None]:
@@ -251,6 +297,14 @@ def _locked(root: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _json_document(path: Path, data: bytes) -> Any:
+    """Parse a ledger file; bytes that are not JSON text mean a damaged store, said in one line."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError both
+        raise StoreRefused(f"{path}: not valid JSON ({error}); the store is damaged") from None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

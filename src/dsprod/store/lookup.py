@@ -1,8 +1,8 @@
-"""Finding packages in a channel: by build identity, by ``NAME==VERSION``, by file."""
+"""Finding packages in a channel (by build, by ``NAME==VERSION``, by file name) and reading them."""
 
 from __future__ import annotations
 
-from dsprod.artifact import Artifact
+from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import Store, StoredPackage
 
@@ -18,20 +18,31 @@ async def build_in(
 
 
 async def by_spec(store: Store, channel: str, spec: str) -> StoredPackage:
-    """The one package ``NAME==VERSION`` names in ``channel`` (it must have a single build)."""
-    name, separator, version = spec.partition("==")
-    if not separator or not name or not version:
-        raise InputError(f"'{spec}': expected NAME==VERSION")
-    matches = [
-        p
-        for p in await store.packages(channel)
-        if p.name == name.strip() and p.version == version.strip()
-    ]
+    """The one package ``spec`` names in ``channel``.
+
+    ``spec`` is ``NAME==VERSION`` (which must have a single build there) or a
+    package file name (``hello-ds-1.0-gabc.conda``), which names one build.
+    """
+    spec = spec.strip()
+    if spec.endswith(PACKAGE_SUFFIXES):
+        matches = [p for p in await store.packages(channel) if p.filename == spec]
+    else:
+        name, separator, version = spec.partition("==")
+        if not separator or not name.strip() or not version.strip():
+            raise InputError(
+                f"'{spec}': expected NAME==VERSION or a package file name"
+                " (NAME-VERSION-BUILD.conda)"
+            )
+        matches = [
+            p
+            for p in await store.packages(channel)
+            if p.name == name.strip() and p.version == version.strip()
+        ]
     if not matches:
         raise InputError(f"{spec} is not in channel '{channel}'")
     if len(matches) > 1:
-        builds = ", ".join(sorted(p.build for p in matches))
-        raise InputError(f"{spec} has several builds in '{channel}' ({builds}); name one by file")
+        files = ", ".join(sorted(f"{p.subdir}/{p.filename}" for p in matches))
+        raise InputError(f"{spec} has several builds in '{channel}' ({files}); name one by file")
     return matches[0]
 
 
@@ -43,3 +54,31 @@ async def listed(store: Store, channel: str, artifact: Artifact) -> StoredPackag
                 raise StoreRefused(f"{artifact.filename}: the channel index lists other bytes")
             return package
     raise StoreRefused(f"{artifact.filename} was published but is missing from '{channel}'s index")
+
+
+async def fetch_artifact(store: Store, package: StoredPackage) -> Artifact:
+    """Fetch a package's file and read it, after checking its bytes against the channel's index.
+
+    The sha256 is checked before anything is read, so truncated, empty or
+    foreign bytes are reported as a damaged channel (``StoreRefused``, exit 3)
+    naming the file, instead of whatever the archive reader makes of them.
+    """
+    path = await store.fetch(package)
+    damaged = f"channel '{package.channel}' is damaged"
+    if not path.is_file():
+        raise StoreRefused(f"{path}: listed in the index but missing; the {damaged}")
+    if sha256_of(path) != package.sha256:
+        raise StoreRefused(
+            f"{path}: sha256 differs from the index (truncated, replaced or corrupted);"
+            f" the {damaged}"
+        )
+    try:
+        artifact = read_artifact(path)
+    except InputError as error:
+        raise StoreRefused(f"{error}; the {damaged}") from None
+    found = (artifact.name, artifact.version, artifact.build, artifact.subdir)
+    if found != (package.name, package.version, package.build, package.subdir):
+        raise StoreRefused(
+            f"{path}: holds {' '.join(found)}, not what the index lists; the {damaged}"
+        )
+    return artifact

@@ -186,8 +186,49 @@ def _with_r_base(requirements: list[str]) -> list[str]:
     return ["r-base", *requirements]
 
 
-def _urls(value: str) -> list[str]:
-    return [url for url in re.split(r"[,\s]+", value) if url]
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_URL_TOKEN = re.compile(r"<[^>]*>|[^\s<]+")
+"""One whitespace-separated item, or one URL in angle brackets (which may hold spaces)."""
+
+
+def _urls(value: str, where: str) -> tuple[list[str], list[str]]:
+    """The URLs of a URL field, and a warning for each item that is not one.
+
+    R separates the field's URLs by commas or whitespace, so a URL cannot hold
+    a space unless it is encoded (``%20``) or the URL is written in angle
+    brackets, whose content is one URL (spaces are encoded here). A URL that is
+    followed, in the same comma-separated entry, by a bare word was most likely
+    cut at a space in it: neither is recorded, rather than a truncated URL.
+    """
+    urls: list[str] = []
+    warnings: list[str] = []
+    for entry in value.split(","):
+        tokens = _URL_TOKEN.findall(entry)
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            index += 1
+            bracketed = token.startswith("<")
+            url = token.strip("<> \t\n").replace(" ", "%20") if bracketed else token
+            if not _URL.fullmatch(url):
+                warnings.append(f"{where}: {token!r} is not a URL; ignored")
+                continue
+            start = index
+            while not bracketed and index < len(tokens) and _bare_word(tokens[index]):
+                index += 1
+            if index == start:
+                urls.append(url)
+                continue
+            warnings.append(
+                f"{where}: {' '.join(tokens[start - 1 : index])!r} looks like one URL with a"
+                " space in it; not recorded (write the space as %20, or the URL in <...>)"
+            )
+    return urls, warnings
+
+
+def _bare_word(token: str) -> bool:
+    """A token that continues a URL cut at a space (not a URL, not a ``(comment)``)."""
+    return not (token.startswith(("<", "(")) or _URL.fullmatch(token))
 
 
 _CODE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "codeberg.org/")
@@ -268,7 +309,8 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
     else:
         warnings.append(f"{path}: no License field")
 
-    urls = _urls(description.get("URL", ""))
+    urls, url_warnings = _urls(description.get("URL", ""), f"{path}: URL")
+    warnings.extend(url_warnings)
     compilers = compiled_languages(root)
     return ProjectInfo(
         root=root,
