@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from dsprod.errors import InputError
+from dsprod.vcs.urls import without_credentials
 
 
 def git(cwd: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -69,7 +70,11 @@ def changes_digest(root: Path) -> str:
 
 
 def origin_url(git_root: Path) -> str:
-    """The ``origin`` remote's URL, or the repository's folder when it has none."""
+    """The ``origin`` remote's URL without credentials, or the repository's folder without one.
+
+    Packages record it for good (``extra.dsprod.repository``), and CI's origin
+    carries a token (``https://oauth2:TOKEN@host/...``): see ``urls.py``.
+    """
     result = git(git_root, "remote", "get-url", "origin")
     url = result.stdout.strip()
-    return url if result.returncode == 0 and url else str(git_root)
+    return without_credentials(url) if result.returncode == 0 and url else str(git_root)

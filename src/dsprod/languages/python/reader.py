@@ -81,7 +81,7 @@ def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
 
     imports, package_folders = import_packages(root, meta.name, pyproject, cfg)
     noarch = not has_compiled_code(root, backend, pyproject, package_folders)
-    urls = classify_urls(meta.urls)
+    urls = classify_urls(meta)
     return ProjectInfo(
         root=root,
         language="python",

@@ -21,6 +21,7 @@ from dsprod.languages.r.licenses import r_license_to_spdx
 from dsprod.project import ProjectInfo
 from dsprod.vcs.git import path_in_repository
 from dsprod.vcs.scm import VersionInfo, fixed_version
+from dsprod.vcs.urls import absolute_url
 
 # Packages that are part of every R installation (base + recommended): the
 # conda package ``r-base`` provides them, so they never become requirements.
@@ -186,21 +187,36 @@ def _with_r_base(requirements: list[str]) -> list[str]:
     return ["r-base", *requirements]
 
 
-def _urls(value: str) -> list[str]:
-    return [url for url in re.split(r"[,\s]+", value) if url]
+def _recorded_url(text: str, where: str, warnings: list[str]) -> str | None:
+    """``text`` as a URL a package may record (``vcs.urls``), or None with a warning."""
+    url = absolute_url(text)
+    if url is None:
+        warnings.append(f"{where}: {text!r} is not an absolute URL; left out")
+    elif url != text:
+        warnings.append(
+            f"{where}: recorded as {url} (credentials, query and fragment are never recorded)"
+        )
+    return url
+
+
+def _urls(value: str, where: str, warnings: list[str]) -> list[str]:
+    """The URL field's URLs (comma- or space-separated), as packages may record them."""
+    found = (_recorded_url(text, where, warnings) for text in re.split(r"[,\s]+", value) if text)
+    return [url for url in found if url]
 
 
 _CODE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "codeberg.org/")
 
 
-def _repository(urls: list[str], bug_reports: str | None) -> str | None:
+def _repository(
+    urls: list[str], bug_reports: str | None, where: str, warnings: list[str]
+) -> str | None:
     """A code-host URL from URL, else BugReports without its ``/issues`` tail."""
     for url in urls:
         if any(host in url for host in _CODE_HOSTS):
             return url
-    if bug_reports:
-        return re.sub(r"/(-/)?issues/?$", "", bug_reports.strip())
-    return None
+    url = _recorded_url(bug_reports.strip(), where, warnings) if bug_reports else None
+    return re.sub(r"/(-/)?issues/?$", "", url) if url else None
 
 
 def _resolve_version(
@@ -268,7 +284,8 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
     else:
         warnings.append(f"{path}: no License field")
 
-    urls = _urls(description.get("URL", ""))
+    urls = _urls(description.get("URL", ""), f"{path}: URL", warnings)
+    repository = _repository(urls, description.get("BugReports"), f"{path}: BugReports", warnings)
     compilers = compiled_languages(root)
     return ProjectInfo(
         root=root,
@@ -281,7 +298,7 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
         license=spdx,
         license_files=license_files,
         homepage=urls[0] if urls else None,
-        repository=_repository(urls, description.get("BugReports")),
+        repository=repository,
         host_requirements=tuple(_with_r_base(host)),
         run_requirements=tuple(_with_r_base(runtime)),
         test_requirements=tuple(tests),

@@ -1,0 +1,53 @@
+"""What a real package built by the real CLI records: no credentials, no template results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conda_package_streaming.package_streaming import stream_conda_component
+
+from tests.projects import dsprod, git, make_repo
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "glpat-SECRET0123456789"
+
+
+def package_files(package: Path) -> dict[str, bytes]:
+    """Every file of a .conda package (info/ and payload), by its path in the package."""
+    files: dict[str, bytes] = {}
+    for component in ("info", "pkg"):
+        with package.open("rb") as stream:
+            for tar, member in stream_conda_component(package.name, stream, component):
+                handle = tar.extractfile(member) if member.isfile() else None
+                if handle is not None:
+                    files[member.name] = handle.read()
+    return files
+
+
+def built_package(store: Path, result: dict) -> Path:
+    return store / "channels" / "unstable" / result["subdir"] / result["filename"]
+
+
+def test_the_ci_token_in_the_origin_url_is_published_nowhere(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    store = tmp_path / "store"
+    project = make_repo(tmp_path / "hello", "python-hello", store)
+    git(project, "tag", "1.0")
+    origin = f"https://oauth2:{TOKEN}@gitlab.example.com/org/hello.git?ref=main#top"
+    git(project, "remote", "add", "origin", origin)
+
+    code, result, stderr = dsprod(project, "build")
+    assert code == 0, stderr
+    files = package_files(built_package(store, result))
+    about = json.loads(files["info/about.json"])
+    assert about["extra"]["dsprod"]["repository"] == "https://gitlab.example.com/org/hello.git"
+    assert [name for name, data in files.items() if TOKEN.encode() in data] == []
+
+    code, result, stderr = dsprod(project, "recipe", "--stdout")
+    assert code == 0, stderr
+    assert TOKEN not in json.dumps(result)
+    assert 'default("https://gitlab.example.com/org/hello.git")' in result["recipe"]
