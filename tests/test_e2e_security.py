@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from conda_package_streaming.package_streaming import stream_conda_component
 
-from tests.projects import dsprod, git, make_repo
+from tests.projects import commit_all, dsprod, git, make_repo
 
 pytestmark = pytest.mark.e2e
 
 TOKEN = "glpat-SECRET0123456789"
+TEMPLATE_TEXT = "token: ${{ env.get('HOME') }} ${{ 7*7 }}"
 
 
 def package_files(package: Path) -> dict[str, bytes]:
@@ -31,11 +33,19 @@ def built_package(store: Path, result: dict) -> Path:
     return store / "channels" / "unstable" / result["subdir"] / result["filename"]
 
 
-def test_the_ci_token_in_the_origin_url_is_published_nowhere(
+def test_no_ci_token_and_no_template_result_is_published(
     tmp_path: Path, bootstrap_channel: Path
 ) -> None:
+    """One real build for two issues (builds are slow): the origin URL's token, and a
+    description that rattler-build would evaluate as a template."""
     store = tmp_path / "store"
     project = make_repo(tmp_path / "hello", "python-hello", store)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    described = re.sub(r"(?m)^description = .*$", f'description = "{TEMPLATE_TEXT}"', text)
+    assert described != text
+    pyproject.write_text(described)
+    commit_all(project, "a description that looks like a template")
     git(project, "tag", "1.0")
     origin = f"https://oauth2:{TOKEN}@gitlab.example.com/org/hello.git?ref=main#top"
     git(project, "remote", "add", "origin", origin)
@@ -44,6 +54,7 @@ def test_the_ci_token_in_the_origin_url_is_published_nowhere(
     assert code == 0, stderr
     files = package_files(built_package(store, result))
     about = json.loads(files["info/about.json"])
+    assert about["summary"] == TEMPLATE_TEXT
     assert about["extra"]["dsprod"]["repository"] == "https://gitlab.example.com/org/hello.git"
     assert [name for name, data in files.items() if TOKEN.encode() in data] == []
 

@@ -67,6 +67,7 @@ def test_without_credentials(url: str, recorded: str) -> None:
         ("git@github.com:org/repo.git", None),  # rattler-build refuses it as a URL
         ("example.org", None),
         ("https://example.org/a b", None),
+        ("https://example.org/a\\b", None),
         ("https://exa mple.org/", None),
         ("https://example.org:port/", None),
         ("https://${{ host }}/", None),

@@ -55,7 +55,7 @@ def absolute_url(text: str) -> str | None:
     failing the build.
     """
     text = text.strip()
-    if not _SCHEME_URL.match(text) or any(c.isspace() or not c.isprintable() for c in text):
+    if not _SCHEME_URL.match(text) or any(_not_in_url(char) for char in text):
         return None
     try:
         parts = urlsplit(text)
@@ -68,3 +68,8 @@ def absolute_url(text: str) -> str | None:
     if not _HOST.match(host):
         return None
     return without_credentials(text)
+
+
+def _not_in_url(char: str) -> bool:
+    """Whitespace and control characters, and the backslash URL parsers read as a slash."""
+    return char.isspace() or not char.isprintable() or char == "\\"
