@@ -62,3 +62,29 @@ def test_no_ci_token_and_no_template_result_is_published(
     assert code == 0, stderr
     assert TOKEN not in json.dumps(result)
     assert 'default("https://gitlab.example.com/org/hello.git")' in result["recipe"]
+
+
+def test_a_package_records_no_path_of_the_build_machine(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    """No origin remote: nothing is recorded for the repository, and `dsprod run` still finds
+    the tests in the local checkout; info/ holds no project, build, store or channel path."""
+    store = tmp_path / "store"
+    project = make_repo(tmp_path / "hello", "python-hello", store)
+    git(project, "tag", "1.0")
+
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert result["channels"] == ["unstable", "testing", "stable"]
+    files = package_files(built_package(store, result))
+    assert not [name for name in files if name.startswith("info/recipe/")]
+    about = json.loads(files["info/about.json"])
+    assert "channels" not in about  # only local ones were used
+    assert about["extra"]["dsprod"].get("repository", "") == ""
+    machine_paths = [str(tmp_path), str(bootstrap_channel), "file://"]
+    assert [
+        (name, path)
+        for name, data in files.items()
+        for path in machine_paths
+        if name.startswith("info/") and path.encode() in data
+    ] == []

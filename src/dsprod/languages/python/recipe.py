@@ -21,7 +21,7 @@ PIP_INSTALL = '"$PYTHON" -m pip install . -vv --no-deps --no-build-isolation'
 DROP_DIRECT_URL = 'rm -f "$SP_DIR"/*.dist-info/direct_url.json'
 
 
-def python_recipe(info: ProjectInfo, source_path: str, repository: str) -> Recipe:
+def python_recipe(info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
     """The recipe that builds ``info`` from ``source_path`` (relative to the recipe folder)."""
     version_variables = ["SETUPTOOLS_SCM_PRETEND_VERSION"]
     if info.build_backend == "pdm.backend":
