@@ -11,6 +11,9 @@ from rattler import Subdir
 from rattler.index import index_fs
 from rattler_build import Stage0Recipe
 
+from dsprod.builders.base import BuildRequest
+from dsprod.builders.rattler_build import RattlerBuilder
+from dsprod.progress import silent
 from dsprod.recipe.model import BUILD_VARIABLES
 from dsprod.store.base import StoredPackage
 from dsprod.store.ledger import TestReport
@@ -67,10 +70,12 @@ def build_package(
     return build_recipe(workdir, f"{name}-{version}-{build}-{abs(hash((content, file)))}", recipe)
 
 
-def build_recipe(workdir: Path, label: str, recipe: str) -> Path:
+def build_recipe(workdir: Path, label: str, recipe: str, *, as_dsprod: bool = False) -> Path:
     """Build one v1 recipe's text with rattler-build from an empty channel; returns the .conda.
 
     The recipe gets its own folder ``workdir/recipe-<label>`` (``$RECIPE_DIR`` in its script).
+    Plain rattler-build records its recipe and local channel in ``info/``; ``as_dsprod``
+    builds through dsprod's own builder instead, which records neither.
     """
     recipe_dir = workdir / f"recipe-{label}"
     recipe_dir.mkdir(parents=True)
@@ -79,6 +84,17 @@ def build_recipe(workdir: Path, label: str, recipe: str) -> Path:
     if not (empty_channel / "noarch" / "repodata.json").exists():
         (empty_channel / "noarch").mkdir(parents=True)
         asyncio.run(index_fs(empty_channel, target_platform=Subdir("noarch")))
+    if as_dsprod:
+        request = BuildRequest(
+            recipe_path=recipe_dir / "recipe.yaml",
+            output_dir=recipe_dir / "out",
+            channels=(empty_channel.as_uri(),),
+            variables={},
+            log_path=recipe_dir / "build.log",
+            run_recipe_tests=False,
+        )
+        [built] = RattlerBuilder().build(request, silent)
+        return built
     results = Stage0Recipe.from_file(recipe_dir / "recipe.yaml").run_build(
         output_dir=recipe_dir / "out", channels=[str(empty_channel)]
     )

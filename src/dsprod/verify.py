@@ -6,6 +6,7 @@ can be seen from the package alone, and say all of what is wrong at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -32,12 +33,13 @@ class Expected:
     commit: str
     pep440_version: str
     """The PEP 440 version promotion judges finality on (``extra.dsprod.pep440_version``)."""
-    repository: str
-    """Where the commit can be fetched again (``extra.dsprod.repository``)."""
+    repository: str | None
+    """Where the commit can be fetched again (``extra.dsprod.repository``); None: no origin."""
     language: str
     """Whose test runner applies (``extra.dsprod.language``)."""
     forbidden_paths: tuple[str, ...] = ()
-    """Build-machine paths that must not appear inside a noarch package."""
+    """Build-machine paths no package may hold: in ``info/`` of any package, in the
+    payload of a noarch one (a compiled payload holds its build prefix by design)."""
 
 
 def verify(artifact: Artifact, expected: Expected, language_problems: Iterable[str] = ()) -> None:
@@ -50,9 +52,10 @@ def verify(artifact: Artifact, expected: Expected, language_problems: Iterable[s
         *_paths_inside_prefix(artifact),
         *_about(artifact),
         *language_problems,
+        *_build_machine_paths(artifact, expected),
     ]
     if artifact.subdir == "noarch":
-        problems.extend(_noarch_contents(artifact, expected))
+        problems.extend(_compiled_libraries(artifact))
     if problems:
         listed = "\n".join(f"  - {problem}" for problem in problems)
         raise VerifyFailed(f"{artifact.filename} failed verification, not published:\n{listed}")
@@ -86,9 +89,13 @@ def _identity(artifact: Artifact, expected: Expected) -> Iterable[str]:
         "language": (extra.language, expected.language),
     }
     for key, (found, wanted) in recorded.items():
+        if found == wanted:
+            continue  # also both absent: a repository without an origin records none
         if found is None:
             yield f"extra.dsprod.{key} is not recorded; dsprod computed {wanted!r}"
-        elif found != wanted:
+        elif wanted is None:
+            yield f"extra.dsprod.{key} is {found!r}, but dsprod computed none"
+        else:
             yield f"extra.dsprod.{key} is {found!r}, but dsprod computed {wanted!r}"
 
 
@@ -106,21 +113,45 @@ def _about(artifact: Artifact) -> Iterable[str]:
         yield "no summary in about (set a description in the project metadata)"
 
 
-def _noarch_contents(artifact: Artifact, expected: Expected) -> Iterable[str]:
+def _compiled_libraries(artifact: Artifact) -> Iterable[str]:
     for entry in artifact.paths:
         if entry["_path"].endswith(_BINARY_SUFFIXES):
             yield f"noarch package holds a compiled library: {entry['_path']}"
-    needles = [path.encode() for path in expected.forbidden_paths if path]
+
+
+def _build_machine_paths(artifact: Artifact, expected: Expected) -> Iterable[str]:
+    """Text files holding a forbidden path: ``info/`` always, the payload of noarch packages.
+
+    rattler-build writes build-machine paths into ``info/`` unless told not to
+    (``info/recipe``, channel URLs in about.json): a regression there must fail
+    here, not reach a channel. The one build path ``info/`` must hold is each
+    prefix placeholder in ``info/paths.json``, which installers replace. A path
+    counts only as a whole: a repository at ``/app`` is not found in
+    ``webapp/`` or ``/application``.
+    """
+    needles = {
+        path: re.compile(rb"(?<![\w.-])" + re.escape(path.encode()) + rb"(?![\w.-])")
+        for path in expected.forbidden_paths
+        if path
+    }
     if not needles:
         return
-    with artifact.path.open("rb") as stream:
-        for tar, member in stream_conda_component(artifact.filename, stream, "pkg"):
-            if not member.isfile():
-                continue
-            handle = tar.extractfile(member)
-            data = handle.read() if handle else b""
-            if b"\0" in data[:_TEXT_PROBE]:
-                continue
-            for needle in needles:
-                if needle in data:
-                    yield f"{member.name} contains the build-machine path {needle.decode()}"
+    placeholders = {
+        entry["prefix_placeholder"].encode()
+        for entry in artifact.paths
+        if entry.get("prefix_placeholder")
+    }
+    components = ("info", "pkg") if artifact.subdir == "noarch" else ("info",)
+    for component in components:
+        with artifact.path.open("rb") as stream:
+            for tar, member in stream_conda_component(artifact.filename, stream, component):
+                handle = tar.extractfile(member) if member.isfile() else None
+                data = handle.read() if handle else b""
+                if b"\0" in data[:_TEXT_PROBE]:
+                    continue
+                if member.name == "info/paths.json":
+                    for placeholder in placeholders:
+                        data = data.replace(placeholder, b"")
+                for path, needle in needles.items():
+                    if needle.search(data):
+                        yield f"{member.name} contains the build-machine path {path}"

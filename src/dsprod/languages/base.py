@@ -41,10 +41,10 @@ class Language(Protocol):
         """The project's metadata at HEAD, versioned from git with the project's own options."""
         ...
 
-    def recipe(self, info: ProjectInfo, source_path: str, repository: str) -> Recipe:
+    def recipe(self, info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
         """The recipe that builds ``info`` from ``source_path`` (relative to the recipe file).
 
-        ``repository`` is where the commit can be fetched again (``extra.dsprod``).
+        ``repository`` is where the commit can be fetched again (``extra.dsprod``), if known.
         """
         ...
 
@@ -60,7 +60,7 @@ class Language(Protocol):
 
 
 def recipe_for(
-    info: ProjectInfo, source_path: str, repository: str, **language_fields: Any
+    info: ProjectInfo, source_path: str, repository: str | None, **language_fields: Any
 ) -> Recipe:
     """A ``Recipe`` with what every package has, plus the language's own ``language_fields``."""
     return Recipe(
@@ -91,7 +91,7 @@ def about_of(info: ProjectInfo) -> About:
     )
 
 
-def extra_of(info: ProjectInfo, repository: str) -> DsprodExtra:
+def extra_of(info: ProjectInfo, repository: str | None) -> DsprodExtra:
     """The ``extra.dsprod`` record for a package built from ``info`` at its commit."""
     return DsprodExtra(
         commit=info.version.commit,

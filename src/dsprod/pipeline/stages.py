@@ -11,10 +11,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from rattler import Version as CondaVersion
 
@@ -48,8 +51,14 @@ class LoadedProject:
 
     language: Language
     info: ProjectInfo
-    repository: str
-    """The ``origin`` remote's URL, or the repository's folder when it has none."""
+    repository: str | None
+    """The ``origin`` remote's URL without credentials; None without an origin."""
+    git_root: Path
+
+    @property
+    def publisher(self) -> str:
+        """Who publishes its builds (names' owners): the origin, or the repository's folder."""
+        return self.repository or str(self.git_root)
 
     def recipe(self, source_path: str) -> Recipe:
         """The generated recipe, building from ``source_path`` (relative to the recipe file)."""
@@ -102,7 +111,7 @@ def load_project(root: Path) -> LoadedProject:
     root = root.resolve()
     git_root = require_toplevel(root)
     language = detect(root)
-    return LoadedProject(language, language.read(root), origin_url(git_root))
+    return LoadedProject(language, language.read(root), origin_url(git_root), git_root)
 
 
 def recipe(session: Session, *, regenerate: bool, to_stdout: bool) -> RecipeOutcome:
@@ -162,10 +171,11 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
     )
     output_dir = Path(tempfile.mkdtemp(prefix="build-", dir=session.work_dir))
     log_path = session.work_dir / "logs" / f"{info.conda_name}-{info.version.build_string}.log"
+    channels = tuple(await session.channels())
     request = BuildRequest(
         recipe_path=recipe_path,
         output_dir=output_dir,
-        channels=tuple(await session.channels()),
+        channels=channels,
         variables=build_variables(project),
         log_path=log_path,
     )
@@ -180,12 +190,15 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
         started = time.monotonic()
         verify(
             artifact,
-            expected_for(project, forbidden=(str(output_dir), str(session.project_root))),
+            expected_for(
+                project,
+                forbidden=build_machine_paths(session.project_root, output_dir, channels),
+            ),
             project.language.check_package(artifact, info),
         )
         timings["verify"] = time.monotonic() - started
         started = time.monotonic()
-        published = await publish(session, artifact, unstable, project.repository)
+        published = await publish(session, artifact, unstable, project.publisher)
         timings["publish"] = time.monotonic() - started
         package = await lookup.listed(session.store, unstable, artifact)
     finally:
@@ -232,8 +245,27 @@ def build_variables(project: LoadedProject) -> dict[str, str]:
         BUILD_VARIABLES["pep440_version"]: version.pep440,
         BUILD_VARIABLES["build_string"]: version.build_string,
         BUILD_VARIABLES["commit"]: version.commit,
-        BUILD_VARIABLES["repository"]: project.repository,
+        BUILD_VARIABLES["repository"]: project.repository or "",
     }
+
+
+def build_machine_paths(
+    project_root: Path, output_dir: Path, channels: Sequence[str]
+) -> tuple[str, ...]:
+    """Paths that exist on this machine only, so no package may record them.
+
+    The project and its repository, the build's folder, and every local
+    channel (the store's, the bootstrap cache) as a folder and as its
+    ``file://`` URL.
+    """
+    paths = [str(project_root), str(project_root.resolve()), str(output_dir)]
+    repository = toplevel(project_root)
+    if repository is not None:
+        paths.append(str(repository))
+    for channel in channels:
+        if channel.startswith("file://"):
+            paths += [channel.rstrip("/"), url2pathname(urlsplit(channel).path).rstrip("/")]
+    return tuple(dict.fromkeys(paths))
 
 
 def expected_for(project: LoadedProject, forbidden: tuple[str, ...]) -> Expected:

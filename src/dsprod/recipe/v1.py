@@ -7,6 +7,14 @@ recipe committed to the repository stays right on later commits, and a plain
 ``rattler-build build`` still builds the commit the recipe was written at. ``extra.dsprod``
 also records what ``dsprod test`` needs later from the built package alone
 (language, tests folder, the test suite's requirements).
+
+Every string rattler-build reads is a template: ``${{ ... }}`` anywhere in a
+value is evaluated (``${{ env.get('TOKEN') }}`` in a description would publish
+the token). So every value from the project (summary, URLs, file names,
+requirements, paths ...) is data: written as it is when rattler-build reads
+it back unchanged, else as a string-literal expression (``${{ "..." }}``) that
+renders to exactly the value. Only the expressions this module writes itself
+(``_Expression``) are templates.
 """
 
 from __future__ import annotations
@@ -34,14 +42,69 @@ HEADER = (
 )
 
 
+# Plain scalars rattler-build reads back as something else, however quoted:
+# null in ``extra``, whose values are free-form (measured over YAML's specials).
+_YAML_NULLS = frozenset({"null", "~"})
+# Characters a rattler-build licence-file glob treats specially; ``[c]`` matches c alone.
+_GLOB_SPECIAL = frozenset("*?[]{}\\")
+
+
+class _Expression(str):
+    """A template expression this module writes itself; every other string is data."""
+
+
 def _jinja_string(value: str) -> str:
-    """``value`` as a double-quoted Jinja string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``value`` as a double-quoted Jinja string literal, in printable characters only.
+
+    Backslash and quote are escaped, and anything unprintable (newlines,
+    control and format characters, which YAML could fold or drop) becomes a
+    ``\\uXXXX`` escape (a surrogate pair beyond the BMP, as minijinja reads them).
+    """
+    escaped = []
+    for char in value:
+        if char in '\\"':
+            escaped.append("\\" + char)
+        elif char.isprintable():
+            escaped.append(char)
+        else:
+            units = char.encode("utf-16-be")
+            escaped += [f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)]
+    return '"' + "".join(escaped) + '"'
 
 
-def _per_build(key: str, default: str) -> str:
+def _data(value: str) -> str:
+    """``value`` as recipe text that rattler-build renders to exactly ``value``."""
+    if "${{" in value or value in _YAML_NULLS or not value.isprintable():
+        return f"${{{{ {_jinja_string(value)} }}}}"
+    return value
+
+
+def _exact_glob(name: str) -> str:
+    """A licence-file glob (rattler-build's ``license_file``) matching the file ``name`` alone."""
+    return "".join(f"[{char}]" if char in _GLOB_SPECIAL else char for char in name)
+
+
+def _escaped(node: object) -> object:
+    """The document with every string that is not an ``_Expression`` written as data."""
+    if isinstance(node, _Expression):
+        return str(node)
+    if isinstance(node, str):
+        return _data(node)
+    if isinstance(node, dict):
+        return _escaped_mapping(node)
+    if isinstance(node, list):
+        return [_escaped(item) for item in node]
+    return node
+
+
+def _escaped_mapping(mapping: dict[str, object]) -> CommentedMap:
+    """``mapping`` with its strings written as data (see ``_escaped``)."""
+    return CommentedMap((key, _escaped(value)) for key, value in mapping.items())
+
+
+def _per_build(key: str, default: str) -> _Expression:
     """An expression for ``BUILD_VARIABLES[key]`` at build time, ``default`` otherwise."""
-    return f"${{{{ {BUILD_VARIABLES[key]} | default({_jinja_string(default)}) }}}}"
+    return _Expression(f"${{{{ {BUILD_VARIABLES[key]} | default({_jinja_string(default)}) }}}}")
 
 
 def _mapping(**items: object) -> CommentedMap:
@@ -54,7 +117,7 @@ def _mapping(**items: object) -> CommentedMap:
 
 
 def _document(recipe: Recipe) -> CommentedMap:
-    script_env = {name: "${{ pep440_version }}" for name in recipe.pep440_script_env}
+    script_env = {name: _Expression("${{ pep440_version }}") for name in recipe.pep440_script_env}
     script = _mapping(
         env=_mapping(**script_env, **dict(recipe.script_env)),
         content=list(recipe.script),
@@ -77,17 +140,17 @@ def _document(recipe: Recipe) -> CommentedMap:
             pep440_version=_per_build("pep440_version", recipe.pep440_version),
             build_string=_per_build("build_string", recipe.build_string),
         ),
-        package=_mapping(name="${{ name }}", version="${{ version }}"),
+        package=_mapping(name=_Expression("${{ name }}"), version=_Expression("${{ version }}")),
         source=_mapping(path=recipe.source_path),
         build=_mapping(
             number=0,
-            string="${{ build_string }}",
+            string=_Expression("${{ build_string }}"),
             noarch=recipe.noarch,
             script=script,
             python=_mapping(entry_points=list(recipe.entry_points)),
         ),
         requirements=_mapping(
-            build=[f"${{{{ compiler('{name}') }}}}" for name in recipe.compilers]
+            build=[_Expression(f"${{{{ compiler('{name}') }}}}") for name in recipe.compilers]
             + list(recipe.build_requirements),
             host=list(recipe.host_requirements),
             run=list(recipe.run_requirements),
@@ -98,7 +161,7 @@ def _document(recipe: Recipe) -> CommentedMap:
             repository=about.repository,
             documentation=about.documentation,
             license=about.license,
-            license_file=list(about.license_files),
+            license_file=[_exact_glob(name) for name in about.license_files],
             summary=about.summary,
             description=about.description,
         ),
@@ -112,7 +175,7 @@ def _per_commit_extra(recipe: Recipe) -> CommentedMap:
     per_commit = replace(
         extra,
         commit=_per_build("commit", extra.commit or ""),
-        pep440_version="${{ pep440_version }}",
+        pep440_version=_Expression("${{ pep440_version }}"),
         repository=_per_build("repository", extra.repository or ""),
     )
     return CommentedMap(per_commit.to_mapping())
@@ -120,7 +183,7 @@ def _per_commit_extra(recipe: Recipe) -> CommentedMap:
 
 def render_v1(recipe: Recipe) -> str:
     """The text of a rattler-build v1 ``recipe.yaml`` for ``recipe``."""
-    document = _document(recipe)
+    document = _escaped_mapping(_document(recipe))
     document.yaml_set_start_comment(HEADER)
     return dump_v1(document)
 

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from dsprod.errors import InputError
+from dsprod.vcs.urls import without_credentials
 
 
 def git(cwd: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -68,8 +69,15 @@ def changes_digest(root: Path) -> str:
     return hashlib.sha256(diff).hexdigest()[:8]
 
 
-def origin_url(git_root: Path) -> str:
-    """The ``origin`` remote's URL, or the repository's folder when it has none."""
+def origin_url(git_root: Path) -> str | None:
+    """The ``origin`` remote's URL without credentials, or None when there is no origin.
+
+    Packages record it for good (``extra.dsprod.repository``), and CI's origin
+    carries a token (``https://oauth2:TOKEN@host/...``): see ``urls.py``.
+    Without an origin nothing is recorded: the repository's folder would be a
+    path on the build machine, and ``dsprod test`` looks in the local checkout
+    first anyway.
+    """
     result = git(git_root, "remote", "get-url", "origin")
     url = result.stdout.strip()
-    return url if result.returncode == 0 and url else str(git_root)
+    return without_credentials(url) if result.returncode == 0 and url else None

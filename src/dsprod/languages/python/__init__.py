@@ -49,7 +49,7 @@ class PythonLanguage:
         )
         return read_python_project(root, git_version(root, options))
 
-    def recipe(self, info: ProjectInfo, source_path: str, repository: str) -> Recipe:
+    def recipe(self, info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
         return python_recipe(info, source_path, repository)
 
     def run_tests(

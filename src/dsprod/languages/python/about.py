@@ -8,6 +8,7 @@ from pathlib import Path
 from dsprod.conda.licenses import spdx_expression, spdx_from_classifiers
 from dsprod.errors import InputError
 from dsprod.languages.python.metadata import Metadata
+from dsprod.vcs.urls import absolute_url
 
 # The usual licence file names, looked for when a project declares no licence files.
 DEFAULT_LICENSE_FILES = ("LICEN[CS]E*", "COPYING*")
@@ -58,11 +59,26 @@ def find_license_files(root: Path, meta: Metadata) -> tuple[str, ...]:
     return tuple(found)
 
 
-def classify_urls(urls: dict[str, str]) -> dict[str, str]:
-    """homepage / repository / documentation from free-form URL labels (PEP 753 normalised)."""
+def classify_urls(meta: Metadata) -> dict[str, str]:
+    """homepage / repository / documentation from free-form URL labels (PEP 753 normalised).
+
+    The URLs are recorded in every package, so never with credentials, query or
+    fragment (``vcs.urls``); text that is no absolute URL is left out with a
+    warning, since rattler-build would refuse the recipe.
+    """
     found: dict[str, str] = {}
-    for label, url in urls.items():
+    for label, text in meta.urls.items():
         kind = _URL_KINDS.get(re.sub(r"[^a-z]", "", label.lower()))
-        if kind:
-            found.setdefault(kind, url)
+        if not kind or kind in found:
+            continue
+        url = absolute_url(text)
+        if url is None:
+            meta.warnings.append(f"{meta.file}: URL {label!r} is not an absolute URL; left out")
+        else:
+            if url != text.strip():
+                meta.warnings.append(
+                    f"{meta.file}: URL {label!r} recorded as {url} (credentials, query and"
+                    " fragment are never recorded)"
+                )
+            found[kind] = url
     return found

@@ -18,6 +18,7 @@ from rattler import VersionSpec
 from dsprod.conda.names import pypi_to_conda
 from dsprod.errors import InputError
 from dsprod.languages.python.requirements import Dependency
+from dsprod.vcs.urls import without_credentials
 
 # Python minor versions a noarch package may meet; markers are judged over these.
 PYTHON_MINORS = tuple(range(8, 15))
@@ -89,7 +90,8 @@ class Mapper:
             )
         if dependency.url:
             self.warnings.append(
-                f"{label}: pip would install it from {dependency.url}; conda depends on it by name"
+                f"{label}: pip would install it from {without_credentials(dependency.url)};"
+                " conda depends on it by name"
             )
         name = pypi_to_conda(dependency.name)
         return f"{name} {dependency.version}" if dependency.version else name

@@ -40,6 +40,9 @@ class Metadata:
     """Optional dependencies by normalised extra name (PEP 685)."""
     test_dependencies: list[Dependency] = field(default_factory=list)
     scripts: dict[str, str] = field(default_factory=dict)
+    """Console scripts: name -> ``module:function``."""
+    scripts_field: str = ""
+    """Where the console scripts were declared (file and table), for errors about them."""
     warnings: list[str] = field(default_factory=list)
 
     def extra_dependencies(

@@ -24,6 +24,7 @@ def read_pep621(pyproject: Table) -> Metadata:
     meta.classifiers = project.strings("classifiers")
     meta.urls = project.string_map("urls")
     meta.scripts = project.string_map("scripts")
+    meta.scripts_field = project.field("scripts")
     meta.python_spec = pep440_to_conda(
         project.string("requires-python") or "", project.field("requires-python")
     )

@@ -105,6 +105,7 @@ def read_poetry(pyproject: Table) -> Metadata:
     }
     meta.urls.update(poetry.string_map("urls"))
     meta.scripts = _poetry_scripts(poetry.sub("scripts"), meta.warnings)
+    meta.scripts_field = poetry.field("scripts")
     python = dependencies.data.get("python", "")
     if not isinstance(python, str):
         raise InputError(f"{dependencies.field('python')} must be a version string")

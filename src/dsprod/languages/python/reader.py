@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
 
     imports, package_folders = import_packages(root, meta.name, pyproject, cfg)
     noarch = not has_compiled_code(root, backend, pyproject, package_folders)
-    urls = classify_urls(meta.urls)
+    urls = classify_urls(meta)
     return ProjectInfo(
         root=root,
         language="python",
@@ -98,13 +99,37 @@ def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
         host_requirements=(python, "pip", *build_specs),
         run_requirements=(python, *mapper.specs(meta.dependencies)),
         test_requirements=tuple(test_specs),
-        entry_points=tuple(f"{name} = {target.strip()}" for name, target in meta.scripts.items()),
+        entry_points=_entry_points(meta),
         imports=tuple(imports),
         noarch=noarch,
         compilers=() if noarch else _compilers(backend),
         tests_dir=find_tests_dir(root, pyproject),
         warnings=tuple(meta.warnings),
     )
+
+
+# A console script becomes a file in the environment's bin/ and a word in the
+# recipe's test commands; anything but a plain name (no path, no shell syntax,
+# no leading dash) is refused rather than carried there.
+_SCRIPT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+# rattler-build accepts ASCII identifiers only (Python would take any).
+_IDENTIFIERS = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+_OBJECT_REFERENCE = re.compile(rf"{_IDENTIFIERS}\s*:\s*{_IDENTIFIERS}")
+
+
+def _entry_points(meta: Metadata) -> tuple[str, ...]:
+    """Console scripts as ``name = module:function``; anything else is an input error."""
+    entry_points = []
+    for name, target in meta.scripts.items():
+        if not _SCRIPT_NAME.fullmatch(name):
+            raise InputError(
+                f"{meta.scripts_field}: {name!r} is not a console script name"
+                " (letters, digits and _ . + -, not starting with . + -)"
+            )
+        if not _OBJECT_REFERENCE.fullmatch(target.strip()):
+            raise InputError(f"{meta.scripts_field}: {name} = {target!r} is not module:function")
+        entry_points.append(f"{name} = {target.strip()}")
+    return tuple(entry_points)
 
 
 def _compilers(backend: str | None) -> tuple[str, ...]:

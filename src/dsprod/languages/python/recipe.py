@@ -9,6 +9,8 @@ inside the package agrees with the conda version.
 
 from __future__ import annotations
 
+import shlex
+
 from dsprod.languages.base import recipe_for
 from dsprod.project import ProjectInfo
 from dsprod.recipe.model import Recipe
@@ -19,7 +21,7 @@ PIP_INSTALL = '"$PYTHON" -m pip install . -vv --no-deps --no-build-isolation'
 DROP_DIRECT_URL = 'rm -f "$SP_DIR"/*.dist-info/direct_url.json'
 
 
-def python_recipe(info: ProjectInfo, source_path: str, repository: str) -> Recipe:
+def python_recipe(info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
     """The recipe that builds ``info`` from ``source_path`` (relative to the recipe folder)."""
     version_variables = ["SETUPTOOLS_SCM_PRETEND_VERSION"]
     if info.build_backend == "pdm.backend":
@@ -34,5 +36,5 @@ def python_recipe(info: ProjectInfo, source_path: str, repository: str) -> Recip
         pep440_script_env=tuple(version_variables),
         entry_points=info.entry_points,
         test_imports=info.imports,
-        test_commands=tuple(f"{script} --help" for script in scripts),
+        test_commands=tuple(f"{shlex.quote(script)} --help" for script in scripts),
     )

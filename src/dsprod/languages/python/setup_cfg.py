@@ -80,5 +80,7 @@ def read_setup_cfg(cfg: Table) -> Metadata:
         for extra, value in extras.data.items()
     }
     meta.test_dependencies = meta.extra_dependencies(TEST_EXTRAS)
-    meta.scripts = cfg_pairs(cfg.sub("options.entry_points").string("console_scripts"))
+    entry_points = cfg.sub("options.entry_points")
+    meta.scripts = cfg_pairs(entry_points.string("console_scripts"))
+    meta.scripts_field = entry_points.field("console_scripts")
     return meta

@@ -33,7 +33,7 @@ class RLanguage:
             version = None  # the reader falls back to DESCRIPTION's Version, and says so
         return read_r_project(root, version)
 
-    def recipe(self, info: ProjectInfo, source_path: str, repository: str) -> Recipe:
+    def recipe(self, info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
         return r_recipe(info, source_path, repository)
 
     def run_tests(

@@ -21,6 +21,7 @@ from dsprod.languages.r.licenses import r_license_to_spdx
 from dsprod.project import ProjectInfo
 from dsprod.vcs.git import path_in_repository
 from dsprod.vcs.scm import VersionInfo, fixed_version
+from dsprod.vcs.urls import absolute_url
 
 # Packages that are part of every R installation (base + recommended): the
 # conda package ``r-base`` provides them, so they never become requirements.
@@ -186,6 +187,18 @@ def _with_r_base(requirements: list[str]) -> list[str]:
     return ["r-base", *requirements]
 
 
+def _recorded_url(text: str, where: str, warnings: list[str]) -> str | None:
+    """``text`` as a URL a package may record (``vcs.urls``), or None with a warning."""
+    url = absolute_url(text)
+    if url is None:
+        warnings.append(f"{where}: {text!r} is not an absolute URL; left out")
+    elif url != text:
+        warnings.append(
+            f"{where}: recorded as {url} (credentials, query and fragment are never recorded)"
+        )
+    return url
+
+
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 _URL_TOKEN = re.compile(r"<[^>]*>|[^\s<]+")
 """One whitespace-separated item, or one URL in angle brackets (which may hold spaces)."""
@@ -234,14 +247,15 @@ def _bare_word(token: str) -> bool:
 _CODE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "codeberg.org/")
 
 
-def _repository(urls: list[str], bug_reports: str | None) -> str | None:
+def _repository(
+    urls: list[str], bug_reports: str | None, where: str, warnings: list[str]
+) -> str | None:
     """A code-host URL from URL, else BugReports without its ``/issues`` tail."""
     for url in urls:
         if any(host in url for host in _CODE_HOSTS):
             return url
-    if bug_reports:
-        return re.sub(r"/(-/)?issues/?$", "", bug_reports.strip())
-    return None
+    reports = _recorded_url(bug_reports.strip(), where, warnings) if bug_reports else None
+    return re.sub(r"/(-/)?issues/?$", "", reports) if reports else None
 
 
 def _resolve_version(
@@ -309,8 +323,11 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
     else:
         warnings.append(f"{path}: no License field")
 
-    urls, url_warnings = _urls(description.get("URL", ""), f"{path}: URL")
+    raw_urls, url_warnings = _urls(description.get("URL", ""), f"{path}: URL")
     warnings.extend(url_warnings)
+    found = (_recorded_url(url, f"{path}: URL", warnings) for url in raw_urls)
+    urls = [url for url in found if url]
+    repository = _repository(urls, description.get("BugReports"), f"{path}: BugReports", warnings)
     compilers = compiled_languages(root)
     return ProjectInfo(
         root=root,
@@ -323,7 +340,7 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
         license=spdx,
         license_files=license_files,
         homepage=urls[0] if urls else None,
-        repository=_repository(urls, description.get("BugReports")),
+        repository=repository,
         host_requirements=tuple(_with_r_base(host)),
         run_requirements=tuple(_with_r_base(runtime)),
         test_requirements=tuple(tests),

@@ -26,7 +26,7 @@ INSTALL_SCRIPT = (
 )
 
 
-def r_recipe(info: ProjectInfo, source_path: str, repository: str) -> Recipe:
+def r_recipe(info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
     """The recipe that builds ``info`` from ``source_path`` (the folder holding DESCRIPTION)."""
     return recipe_for(
         info,
