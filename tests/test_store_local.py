@@ -7,6 +7,9 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -260,3 +263,56 @@ def test_staging_never_happens_in_a_channel_and_what_a_killed_writer_left_is_swe
     asyncio.run(publish_while_watching())
     assert seen == set()
     assert list((store.root / STAGING).iterdir()) == []
+
+
+def test_the_log_survives_a_torn_last_line_and_the_next_entry_starts_a_line_of_its_own(
+    store: LocalStore,
+) -> None:
+    first, second, third = (log_entry(n) for n in ("one", "two", "three"))
+    store.ledger.append_log(first)
+    log = store.root / "promotions.log"
+    whole = json.dumps(second.to_json(), sort_keys=True)
+    with log.open("a") as out:
+        out.write(whole[: len(whole) // 2])  # a writer killed mid-line
+    assert store.ledger.read_log() == [first]
+    store.ledger.append_log(third)
+    assert store.ledger.read_log() == [first, third]
+    assert log.read_text().endswith("\n" + json.dumps(third.to_json(), sort_keys=True) + "\n")
+
+
+def test_an_entry_glued_to_a_torn_line_by_an_older_version_is_still_read(
+    store: LocalStore,
+) -> None:
+    first, second = (log_entry(n) for n in ("one", "two"))
+    torn = json.dumps(first.to_json(), sort_keys=True)[:40]
+    (store.root).mkdir(parents=True)
+    (store.root / "promotions.log").write_text(
+        torn + json.dumps(second.to_json(), sort_keys=True) + "\n"
+    )
+    assert store.ledger.read_log() == [second]
+
+
+def test_an_intent_is_interrupted_only_once_its_process_is_dead(store: LocalStore) -> None:
+    mine = store.ledger.begin(log_entry("alive"), "testing")
+    assert store.ledger.interrupted() == []  # held by this live process
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys; from pathlib import Path;"
+            "from dsprod.store.local import LocalStore;"
+            "from tests.test_store_local import log_entry;"
+            "LocalStore(Path(sys.argv[1])).ledger.begin(log_entry('dead'), 'testing');"
+            "os.kill(os.getpid(), signal.SIGKILL)",
+            str(store.root),
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    [interrupted] = store.ledger.interrupted()
+    assert interrupted.entry == log_entry("dead") and interrupted.channel == "testing"
+    store.ledger.finish(interrupted, happened=True)
+    store.ledger.finish(interrupted, happened=True)  # a second recoverer logs nothing more
+    store.ledger.finish(mine, happened=False)
+    assert store.ledger.read_log() == [log_entry("dead")]
+    assert store.ledger.interrupted() == []

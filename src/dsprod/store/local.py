@@ -6,6 +6,7 @@ Layout under the store root::
     reports/<sha256>.json, reports/<sha256>.xml
     promotions.log          (JSON lines, append-only)
     owners.json             (package name -> owner and the history of changes)
+    intents/<id>.json       (promotions under way, written before their copy)
     .staging/               (files and indexes being prepared; same filesystem as channels/)
     .lock                   (serialises writers: many CI runners may share a store)
 
@@ -28,6 +29,10 @@ comes next finishes or discards what it left, and never needs a human:
   lookup) or publish, provided its own metadata match its name. A re-run of the
   same commit then finds the bytes it published and reuses them, rather than
   building other bytes that the store must refuse under the same name.
+* The promotion log takes one ``write`` per entry, always on a fresh line, and
+  its reader skips a torn line. An entry is announced as an intent before its
+  copy (``FileLedger.begin``); a promotion whose process died is finished from
+  its intent by the next one (``promote.finish_interrupted``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +57,7 @@ from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import StoredPackage
 from dsprod.store.ledger import (
+    Intent,
     OwnerChange,
     Ownership,
     PromotionEntry,
@@ -61,6 +68,8 @@ from dsprod.store.ledger import (
 NOARCH = "noarch"
 STAGING = ".staging"
 """Where writers prepare files and indexes, under the store root (never under channels/)."""
+INTENTS = "intents"
+LOG = "promotions.log"
 
 DEFAULT_PATH = Path(".dsprod") / "store"
 """Where the embedded default store lives, relative to channels.yaml (or the project)."""
@@ -232,11 +241,18 @@ class LocalStore:
 
 
 class FileLedger:
-    """The local store's ledger: ``reports/<sha256>.json`` (+ ``.xml``), ``promotions.log``,
-    ``owners.json``."""
+    """The local store's ledger: reports, ``promotions.log``, promotion intents, ``owners.json``.
+
+    An intent file is created and ``flock``-ed under the store lock and stays
+    locked by its promoting process until ``finish``; the kernel releases that
+    lock when the process dies, however it dies. So an intent whose lock can be
+    taken is provably an interrupted promotion, never one still under way.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._held: dict[str, int] = {}
+        """This process's own intents: token -> the open file holding its flock."""
 
     def save_report(self, report: TestReport, junit_xml: Path | None) -> TestReport:
         folder = self.root / "reports"
@@ -261,20 +277,74 @@ class FileLedger:
         return report.with_digest(hashlib.sha256(data).hexdigest())
 
     def append_log(self, entry: PromotionEntry) -> None:
-        line = json.dumps(entry.to_json(), sort_keys=True) + "\n"
-        with _locked(self.root), (self.root / "promotions.log").open("a", encoding="utf-8") as log:
-            log.write(line)
-            log.flush()
-            os.fsync(log.fileno())
+        with _locked(self.root):
+            self._append(entry)
 
     def read_log(self) -> list[PromotionEntry]:
-        path = self.root / "promotions.log"
+        """Every entry, skipping a line torn by a crash (its intent gets it logged again)."""
+        path = self.root / LOG
         if not path.is_file():
             return []
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [
-            PromotionEntry.from_json(json.loads(line), str(path)) for line in lines if line.strip()
-        ]
+        entries = []
+        for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+            document = _log_document(line) if line.strip() else None
+            if document is not None:
+                entries.append(PromotionEntry.from_json(document, str(path)))
+        return entries
+
+    def begin(self, entry: PromotionEntry, channel: str) -> Intent:
+        folder = self.root / INTENTS
+        token = f"{os.getpid()}-{uuid.uuid4().hex}"
+        document = json.dumps({"channel": channel, "entry": entry.to_json()}, sort_keys=True)
+        with _locked(self.root):
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = os.open(folder / f"{token}.json", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # new file: nobody else holds it
+            _write_all(handle, document.encode())
+            os.fsync(handle)
+            _fsync(folder)
+            self._held[token] = handle
+        return Intent(entry=entry, channel=channel, token=token)
+
+    def finish(self, intent: Intent, happened: bool) -> None:
+        path = self.root / INTENTS / f"{intent.token}.json"
+        try:
+            with _locked(self.root):
+                if not path.exists():  # another process recovered it first
+                    return
+                # Our own intent cannot be logged yet; a dead one's may be (killed after the
+                # append, before the unlink).
+                if happened and (intent.token in self._held or intent.entry not in self.read_log()):
+                    self._append(intent.entry)
+                path.unlink()
+                _fsync(path.parent)
+        finally:
+            handle = self._held.pop(intent.token, None)
+            if handle is not None:
+                os.close(handle)
+
+    def interrupted(self) -> list[Intent]:
+        folder = self.root / INTENTS
+        if not folder.is_dir():
+            return []
+        found = []
+        with _locked(self.root):
+            for path in sorted(folder.glob("*.json")):
+                handle = os.open(path, os.O_RDONLY)
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # its promotion is still under way
+                    os.close(handle)
+                    continue
+                try:
+                    document = json.loads(os.read(handle, 1 << 20) or b"null")
+                    entry = PromotionEntry.from_json(document["entry"], str(path))
+                    found.append(Intent(entry, document["channel"], path.stem))
+                except (ValueError, TypeError, KeyError, StoreRefused):
+                    path.unlink()  # torn while being written: its copy had not started
+                finally:
+                    os.close(handle)
+        return found
 
     def owners(self) -> list[Ownership]:
         return sorted(self._read_owners().values(), key=lambda ownership: ownership.name)
@@ -311,6 +381,19 @@ class FileLedger:
             json.dumps(document, indent=2, sort_keys=True).encode(),
         )
         return owners[name]
+
+    def _append(self, entry: PromotionEntry) -> None:
+        """One write, on a fresh line even if a crash tore the last one (lock held)."""
+        line = (json.dumps(entry.to_json(), sort_keys=True) + "\n").encode()
+        handle = os.open(self.root / LOG, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(handle).st_size
+            if size and os.pread(handle, 1, size - 1) != b"\n":
+                line = b"\n" + line
+            _write_all(handle, line)
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def _index_of(live: Path) -> dict[str, dict[str, Any]]:
@@ -352,6 +435,24 @@ def _json_document(path: Path, data: bytes) -> Any:
         return json.loads(data.decode("utf-8"))
     except ValueError as error:  # UnicodeDecodeError and JSONDecodeError both
         raise StoreRefused(f"{path}: not valid JSON ({error}); the store is damaged") from None
+
+
+def _log_document(line: str) -> dict[str, Any] | None:
+    """The JSON object on a log line; None for a torn line.
+
+    A writer killed mid-line used to leave the next entry glued to the torn
+    text; that entry is whole at the end of the line, and is still read.
+    """
+    decoder = json.JSONDecoder()
+    starts = [i for i, c in enumerate(line) if c == "{"]
+    for start in starts:
+        try:
+            document, end = decoder.raw_decode(line, start)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and not line[end:].strip():
+            return document
+    return None
 
 
 @contextlib.contextmanager
@@ -422,6 +523,12 @@ def _atomic_write(root: Path, path: Path, data: bytes) -> None:
             os.fsync(out.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
 
 
 def _fsync(path: Path) -> None:
