@@ -147,7 +147,9 @@ def test_concurrent_publishers_lose_nothing_and_readers_never_see_half_an_index(
     packages = [build_package(tmp_path, f"pkg{n}", "1.0") for n in range(6)]
     asyncio.run(store.channel_url("unstable"))  # the channel exists before readers start
     repodata = store.channel_dir("unstable") / "noarch" / "repodata.json"
-    context = multiprocessing.get_context("spawn")
+    # Forkserver children leave through os._exit, as the dsprod command does: an interpreter
+    # finalizing just after a py-rattler call can abort (see dsprod.cli.entry).
+    context = multiprocessing.get_context("forkserver")
     workers = [
         context.Process(target=_publish_in_another_process, args=(str(store.root), str(p)))
         for p in packages
