@@ -330,7 +330,7 @@ class FileLedger:
         found = []
         with _locked(self.root):
             for path in sorted(folder.glob("*.json")):
-                handle = os.open(path, os.O_RDONLY)
+                handle = os.open(path, os.O_RDWR)  # an flock over NFS needs a writable file
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:  # its promotion is still under way
