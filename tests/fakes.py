@@ -21,6 +21,7 @@ from dsprod.errors import StoreRefused
 from dsprod.progress import Report
 from dsprod.store.base import StoredPackage
 from dsprod.store.ledger import (
+    Intent,
     Ledger,
     OwnerChange,
     Ownership,
@@ -37,6 +38,7 @@ class MemoryLedger:
         self.reports: dict[str, TestReport] = {}
         self.log: list[PromotionEntry] = []
         self.owned: dict[str, Ownership] = {}
+        self.intents: dict[str, Intent] = {}
 
     def save_report(self, report: TestReport, junit_xml: Path | None) -> TestReport:
         kept = report.kept_at(f"memory://reports/{report.sha256}.json", None)
@@ -52,6 +54,18 @@ class MemoryLedger:
 
     def read_log(self) -> list[PromotionEntry]:
         return list(self.log)
+
+    def begin(self, entry: PromotionEntry, channel: str) -> Intent:
+        intent = Intent(entry, channel, token=str(id(entry)))
+        self.intents[intent.token] = intent
+        return intent
+
+    def finish(self, intent: Intent, happened: bool) -> None:
+        if self.intents.pop(intent.token, None) is not None and happened:
+            self.log.append(intent.entry)
+
+    def interrupted(self) -> list[Intent]:
+        return []  # memory dies with its process: no intent outlives the promotion that made it
 
     def owners(self) -> list[Ownership]:
         return [self.owned[name] for name in sorted(self.owned)]

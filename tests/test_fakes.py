@@ -96,6 +96,16 @@ def test_ledger_contract(tmp_path: Path, open_store: Callable[[Path], Store]) ->
         ledger.append_log(entry)
     assert ledger.read_log() == entries
 
+    # An intent is logged once when its copy happened, never when it did not, and a
+    # promotion under way is not someone else's to finish.
+    kept = ledger.begin(log_entry("testing"), "testing-channel")
+    dropped = ledger.begin(replace(log_entry("stable"), who="other@host"), "stable-channel")
+    assert (kept.channel, ledger.interrupted()) == ("testing-channel", [])
+    ledger.finish(kept, happened=True)
+    ledger.finish(kept, happened=True)
+    ledger.finish(dropped, happened=False)
+    assert ledger.read_log() == [*entries, kept.entry]
+
     # The first claim owns a name; a later claim leaves it; a transfer keeps the history.
     assert ledger.owners() == []
     first = ledger.claim_owner("alpha", OwnerChange.now("claim", "example.org/one"))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,3 +182,48 @@ def test_a_package_breaking_no_rule_is_not_forced_even_with_force(
     steps = promote(store, settings(tmp_path), package, force=True)
     assert [step.forced for step in steps] == [False, False]
     assert [entry.forced for entry in store.ledger.read_log()] == [False, False]
+
+
+def test_a_promotion_killed_between_copy_and_log_is_logged_by_the_next_one(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    package = published(tmp_path, store, "1.0", "1.0")
+    store.ledger.save_report(test_report(package), None)
+    # What promote does for one step, in a process killed before it could log:
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_COPY, str(store.root), package.filename],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    [copied] = packages(store, "testing")
+    assert copied.sha256 == package.sha256 and store.ledger.read_log() == []
+
+    steps = promote(store, settings(tmp_path), package)
+    assert [(s.target_level, s.copied) for s in steps] == [("testing", False), ("stable", True)]
+    log = store.ledger.read_log()
+    assert [(e.source, e.target, e.who) for e in log] == [
+        ("unstable", "testing", "killed@host"),  # the killed process's own entry
+        ("testing", "stable", log[1].who),
+    ]
+    promote(store, settings(tmp_path), package)
+    assert store.ledger.read_log() == log
+
+
+KILLED_AFTER_COPY = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from dsprod.store.ledger import PromotionEntry
+from dsprod.store.local import LocalStore
+
+store = LocalStore(Path(sys.argv[1]))
+[package] = [p for p in asyncio.run(store.packages("unstable")) if p.filename == sys.argv[2]]
+entry = PromotionEntry(
+    time="2026-01-01T00:00:00+00:00", who="killed@host", action="promote",
+    package=package.filename, subdir=package.subdir, name=package.name,
+    version=package.version, build=package.build, sha256=package.sha256,
+    source="unstable", target="testing", test_report=None, forced=False, overridden_rules=(),
+)
+store.ledger.begin(entry, "testing")
+asyncio.run(store.copy(package, "testing"))
+os.kill(os.getpid(), signal.SIGKILL)
+"""

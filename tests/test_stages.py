@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dsprod.artifact import sha256_of
+from dsprod.artifact import read_artifact, sha256_of
 from dsprod.builders import BUILDERS
 from dsprod.config import load_settings
 from dsprod.errors import InputError, StoreRefused, VerifyFailed
@@ -23,6 +23,7 @@ from dsprod.pipeline import stages
 from dsprod.pipeline.session import Session
 from dsprod.recipe.model import BUILD_VARIABLES
 from dsprod.store.base import StoredPackage
+from dsprod.store.local import LocalStore
 from tests.fakes import FakeBuilder, FakeStore
 from tests.packages import build_python_project_package, test_report
 from tests.projects import git, make_repo
@@ -91,6 +92,27 @@ def test_a_build_is_published_to_unstable_and_the_same_commit_is_never_built_twi
     assert len(builder.requests) == 1  # no second build
     assert again.package == first.package and again.artifact.sha256 == first.artifact.sha256
     assert listed(store, "unstable") == [first.package]
+
+
+def test_the_rerun_of_a_commit_reuses_the_package_its_killed_publish_left_unindexed(
+    hello: Path, hello_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real local store here: finding such a file is its part of the bargain.
+    store = LocalStore(tmp_path / "store")
+    asyncio.run(store.channel_url("unstable"))
+    subdir = read_artifact(hello_package).subdir
+    # A publish killed after linking its file into the channel, before the index swap:
+    shutil.copyfile(hello_package, store.channel_dir("unstable") / subdir / hello_package.name)
+    builder = FakeBuilder([hello_package])
+    use_builder(monkeypatch, builder)
+    session = Session(hello, load_settings(hello, environ={}), report=lambda _line: None)
+    session.store = store
+
+    rerun = asyncio.run(stages.build(session))
+
+    assert (rerun.reused, builder.requests) == (True, [])  # never rebuilt as other bytes
+    assert rerun.package.sha256 == sha256_of(hello_package)
+    assert asyncio.run(store.packages("unstable")) == [rerun.package]
 
 
 def test_a_dirty_tree_is_built_only_when_allowed(

@@ -6,14 +6,19 @@ import asyncio
 import json
 import multiprocessing
 import os
+import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from dsprod.artifact import read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
+from dsprod.store import lookup
 from dsprod.store.ledger import PromotionEntry
-from dsprod.store.local import LocalStore
+from dsprod.store.local import STAGING, LocalStore
 from dsprod.store.lookup import fetch_artifact
 from tests.packages import build_package, test_report
 
@@ -142,7 +147,9 @@ def test_concurrent_publishers_lose_nothing_and_readers_never_see_half_an_index(
     packages = [build_package(tmp_path, f"pkg{n}", "1.0") for n in range(6)]
     asyncio.run(store.channel_url("unstable"))  # the channel exists before readers start
     repodata = store.channel_dir("unstable") / "noarch" / "repodata.json"
-    context = multiprocessing.get_context("spawn")
+    # Forkserver children leave through os._exit, as the dsprod command does: an interpreter
+    # finalizing just after a py-rattler call can abort (see dsprod.cli.entry).
+    context = multiprocessing.get_context("forkserver")
     workers = [
         context.Process(target=_publish_in_another_process, args=(str(store.root), str(p)))
         for p in packages
@@ -201,3 +208,113 @@ def test_old_log_lines_without_a_report_digest_still_read(store: LocalStore) -> 
     (store.root / "promotions.log").write_text(json.dumps(old) + "\n")
     [entry] = store.ledger.read_log()
     assert entry == log_entry("one") and entry.test_report_sha256 is None
+
+
+def test_a_file_a_killed_publish_left_unindexed_is_found_and_reused_by_the_next_lookup(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    first = read_artifact(build_package(tmp_path, "alpha", "1.0", content="first build"))
+    rebuilt = read_artifact(build_package(tmp_path, "alpha", "1.0", content="second build"))
+    asyncio.run(store.channel_url("unstable"))
+    # killed after linking its file, before swapping the index in:
+    shutil.copyfile(first.path, store.channel_dir("unstable") / "noarch" / first.filename)
+    found = asyncio.run(lookup.build_in(store, "unstable", "alpha", "1.0", "g0"))
+    assert found is not None and found.sha256 == first.sha256  # so the re-run reuses it
+    repodata = json.loads((store.channel_dir("unstable") / "noarch" / "repodata.json").read_text())
+    assert first.filename in repodata["packages.conda"]  # adopted into the index for everyone
+    with pytest.raises(StoreRefused, match="refusing to overwrite"):
+        asyncio.run(store.publish(rebuilt, "unstable"))
+
+
+def test_a_file_whose_metadata_do_not_match_its_name_is_never_indexed(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    alpha = read_artifact(build_package(tmp_path, "alpha", "1.0"))
+    asyncio.run(store.channel_url("unstable"))
+    noarch = store.channel_dir("unstable") / "noarch"
+    shutil.copyfile(alpha.path, noarch / "beta-1.0-g0.conda")
+    (noarch / "gamma-1.0-g0.conda").write_bytes(b"not a package")
+    assert asyncio.run(store.packages("unstable")) == []
+    asyncio.run(store.publish(alpha, "unstable"))  # the indexer is not bothered by them
+    assert [p.filename for p in asyncio.run(store.packages("unstable"))] == [alpha.filename]
+
+
+def test_staging_never_happens_in_a_channel_and_what_a_killed_writer_left_is_swept(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    asyncio.run(store.channel_url("unstable"))
+    leftovers = [
+        store.root / STAGING / "4242-abcdefgh" / "channel" / "noarch",
+        store.channel_dir("unstable") / ".staging-old" / "noarch",  # older versions' places
+        store.channel_dir("unstable") / "noarch" / ".incoming-old",
+    ]
+    for leftover in leftovers:
+        leftover.mkdir(parents=True)
+    asyncio.run(store.packages("unstable"))  # a reader sweeps when no writer is at work
+    assert not any(leftover.exists() for leftover in leftovers)
+    seen: set[str] = set()
+    alpha = read_artifact(build_package(tmp_path, "alpha", "1.0"))
+
+    async def publish_while_watching() -> None:
+        task = asyncio.ensure_future(store.publish(alpha, "unstable"))
+        while not task.done():
+            seen.update(p.name for p in store.root.glob("channels/**/.*"))
+            await asyncio.sleep(0)
+        await task
+
+    asyncio.run(publish_while_watching())
+    assert seen == set()
+    assert list((store.root / STAGING).iterdir()) == []
+
+
+def test_the_log_survives_a_torn_last_line_and_the_next_entry_starts_a_line_of_its_own(
+    store: LocalStore,
+) -> None:
+    first, second, third = (log_entry(n) for n in ("one", "two", "three"))
+    store.ledger.append_log(first)
+    log = store.root / "promotions.log"
+    whole = json.dumps(second.to_json(), sort_keys=True)
+    with log.open("a") as out:
+        out.write(whole[: len(whole) // 2])  # a writer killed mid-line
+    assert store.ledger.read_log() == [first]
+    store.ledger.append_log(third)
+    assert store.ledger.read_log() == [first, third]
+    assert log.read_text().endswith("\n" + json.dumps(third.to_json(), sort_keys=True) + "\n")
+
+
+def test_an_entry_glued_to_a_torn_line_by_an_older_version_is_still_read(
+    store: LocalStore,
+) -> None:
+    first, second = (log_entry(n) for n in ("one", "two"))
+    torn = json.dumps(first.to_json(), sort_keys=True)[:40]
+    (store.root).mkdir(parents=True)
+    (store.root / "promotions.log").write_text(
+        torn + json.dumps(second.to_json(), sort_keys=True) + "\n"
+    )
+    assert store.ledger.read_log() == [second]
+
+
+def test_an_intent_is_interrupted_only_once_its_process_is_dead(store: LocalStore) -> None:
+    mine = store.ledger.begin(log_entry("alive"), "testing")
+    assert store.ledger.interrupted() == []  # held by this live process
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys; from pathlib import Path;"
+            "from dsprod.store.local import LocalStore;"
+            "from tests.test_store_local import log_entry;"
+            "LocalStore(Path(sys.argv[1])).ledger.begin(log_entry('dead'), 'testing');"
+            "os.kill(os.getpid(), signal.SIGKILL)",
+            str(store.root),
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    [interrupted] = store.ledger.interrupted()
+    assert interrupted.entry == log_entry("dead") and interrupted.channel == "testing"
+    store.ledger.finish(interrupted, happened=True)
+    store.ledger.finish(interrupted, happened=True)  # a second recoverer logs nothing more
+    store.ledger.finish(mine, happened=False)
+    assert store.ledger.read_log() == [log_entry("dead")]
+    assert store.ledger.interrupted() == []

@@ -1,5 +1,5 @@
 """Allow ``python -m dsprod``."""
 
-from dsprod.cli import main
+from dsprod.cli import entry
 
-main()
+entry()

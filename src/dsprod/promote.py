@@ -10,6 +10,12 @@ must not install a file that another package in the target channel installs
 which were. Promotion copies the very bytes that were tested, level by level,
 and logs every step in the store's ledger, with the digest of the report it
 rested on.
+
+Each copy and its log entry form one recoverable unit: the entry is recorded
+as an intent before the copy and logged after it, and every promotion first
+finishes the intents of promotions whose process died (``finish_interrupted``):
+logged if their copy reached the target channel, dropped if it did not. A
+re-run therefore never meets an unlogged copy as "already there".
 """
 
 from __future__ import annotations
@@ -115,6 +121,7 @@ async def promote(
 
     Without a target, it goes as far as its version allows (testing, or stable if final).
     """
+    await finish_interrupted(store)
     artifact = await fetch_artifact(store, package)
     report = store.ledger.load_report(package.sha256)
     pep440_version = artifact.extra.pep440_version
@@ -131,11 +138,48 @@ async def promote(
     steps: list[Promotion] = []
     for source_level, level in pairwise(levels):
         source = await _package_in(store, settings.channel(source_level), package)
-        copied = await store.copy(source, settings.channel(level))
+        entry = _log_entry(package, source_level, level, report, decision)
+        copied = await _copy_logged(store, source, settings.channel(level), entry)
         steps.append(Promotion(package, source_level, level, copied, decision.forced))
-        if copied or decision.forced:
-            store.ledger.append_log(_log_entry(package, source_level, level, report, decision))
     return steps
+
+
+async def finish_interrupted(store: Store) -> None:
+    """Log the copies of promotions that died before logging them; forget those that never copied.
+
+    What counts is whether the target channel holds the bytes now (a copy cut
+    short before its index swap is adopted by ``packages()``, so it counts too).
+    """
+    for intent in store.ledger.interrupted():
+        store.ledger.finish(intent, happened=await _holds(store, intent.channel, intent.entry))
+
+
+async def _copy_logged(
+    store: Store, source: StoredPackage, channel: str, entry: PromotionEntry
+) -> bool:
+    """Copy ``source`` into ``channel`` and log ``entry`` as one unit that survives a crash.
+
+    A package already there needs no intent: nothing is copied, and only a forced
+    promotion is logged (it records that rules were overridden).
+    """
+    if not entry.forced and await _holds(store, channel, entry):
+        return await store.copy(source, channel)  # checks the bytes; copies nothing
+    intent = store.ledger.begin(entry, channel)
+    try:
+        copied = await store.copy(source, channel)
+    except Exception:
+        store.ledger.finish(intent, happened=await _holds(store, channel, entry))
+        raise
+    store.ledger.finish(intent, happened=copied or entry.forced)
+    return copied
+
+
+async def _holds(store: Store, channel: str, entry: PromotionEntry) -> bool:
+    """Whether ``channel`` lists exactly the bytes ``entry`` is about."""
+    return any(
+        (p.subdir, p.filename, p.sha256) == (entry.subdir, entry.package, entry.sha256)
+        for p in await store.packages(channel)
+    )
 
 
 def report_mismatches(

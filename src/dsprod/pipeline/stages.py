@@ -8,8 +8,6 @@ the CLI runs one event loop per command.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -169,19 +167,18 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
         f"{info.conda_name} {info.version.conda} ({info.version.build_string}) from"
         f" {'generated' if generated else 'maintained'} recipe {recipe_path}"
     )
-    output_dir = Path(tempfile.mkdtemp(prefix="build-", dir=session.work_dir))
     log_path = session.work_dir / "logs" / f"{info.conda_name}-{info.version.build_string}.log"
     channels = tuple(await session.channels())
-    request = BuildRequest(
-        recipe_path=recipe_path,
-        output_dir=output_dir,
-        channels=channels,
-        variables=build_variables(project),
-        log_path=log_path,
-    )
-    timings["prepare"] = time.monotonic() - started
-    started = time.monotonic()
-    try:
+    with session.scratch("build") as output_dir:
+        request = BuildRequest(
+            recipe_path=recipe_path,
+            output_dir=output_dir,
+            channels=channels,
+            variables=build_variables(project),
+            log_path=log_path,
+        )
+        timings["prepare"] = time.monotonic() - started
+        started = time.monotonic()
         packages = get_builder().build(request, session.report)
         timings["build"] = time.monotonic() - started
         if len(packages) != 1:
@@ -201,8 +198,6 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
         published = await publish(session, artifact, unstable, project.publisher)
         timings["publish"] = time.monotonic() - started
         package = await lookup.listed(session.store, unstable, artifact)
-    finally:
-        shutil.rmtree(output_dir, ignore_errors=True)
     session.report(f"{'published' if published else 'already in'} {unstable}: {artifact.filename}")
     return BuildOutcome(
         artifact=artifact,
@@ -328,8 +323,7 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
     # The local checkout first (no network), then where the package says it came from.
     local = toplevel(session.project_root)
     repositories = [r for r in (str(local) if local else None, extra.repository) if r]
-    run_dir = Path(tempfile.mkdtemp(prefix=f"test-{artifact.name}-", dir=session.work_dir))
-    try:
+    with session.scratch("test") as run_dir:
         tests = export_tests(
             repositories, extra.commit, extra.tests_dir or "tests", run_dir / "source"
         )
@@ -345,8 +339,6 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         run = language.run_tests(run_dir / "env", tests, run_dir / "junit.xml", extra.test_args)
         timings["tests"] = time.monotonic() - started
         report = session.store.ledger.save_report(_report(artifact, run, installed), run.junit_xml)
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
     return TestOutcome(package, run, report, timings)
 
 

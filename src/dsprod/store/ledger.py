@@ -6,6 +6,13 @@ appended to the log. Publishing rests on ``Ownership``: the first repository to
 publish a package name owns it in the store, and only an administrator's
 logged transfer gives it to another. Each store implements ``Ledger`` next to
 its channels (the local store keeps them as files).
+
+A copy and its log entry cannot be written in one step, so a promotion is
+announced first: ``begin`` records the entry it will earn as an ``Intent``,
+``finish`` logs it (or drops it) once the copy is done. A process killed in
+between leaves the intent; ``interrupted`` hands it to the next promotion,
+which logs it if the copy happened (``promote.finish_interrupted``). The log
+thus holds every copy exactly once, whenever its process died.
 """
 
 from __future__ import annotations
@@ -181,6 +188,17 @@ def next_ownership(name: str, before: Ownership | None, change: OwnerChange) -> 
     return Ownership(name, change.owner, (*(before.history if before else ()), change))
 
 
+@dataclass(frozen=True)
+class Intent:
+    """A promotion under way: the log entry its copy will earn, recorded before the copy."""
+
+    entry: PromotionEntry
+    channel: str
+    """The channel the copy goes to (the entry names its maturity level)."""
+    token: str
+    """How the ledger finds this record again."""
+
+
 class Ledger(Protocol):
     """Test reports (by package sha256), the append-only promotion log, and package owners."""
 
@@ -197,7 +215,19 @@ class Ledger(Protocol):
         ...
 
     def read_log(self) -> list[PromotionEntry]:
-        """Every promotion log entry, oldest first."""
+        """Every promotion log entry, oldest first (a line torn by a crash is skipped)."""
+        ...
+
+    def begin(self, entry: PromotionEntry, channel: str) -> Intent:
+        """Record, before copying into ``channel``, the entry the copy will earn."""
+        ...
+
+    def finish(self, intent: Intent, happened: bool) -> None:
+        """Log the intent's entry if the copy ``happened`` (once), then forget the intent."""
+        ...
+
+    def interrupted(self) -> list[Intent]:
+        """Intents whose process died before finishing them (never one still under way)."""
         ...
 
     def owners(self) -> list[Ownership]:

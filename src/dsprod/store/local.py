@@ -2,17 +2,37 @@
 
 Layout under the store root::
 
-    channels/<channel>/<subdir>/<package files> + repodata.json
+    channels/<channel>/<subdir>/<package files> + repodata.json   (all a file server may serve)
     reports/<sha256>.json, reports/<sha256>.xml
     promotions.log          (JSON lines, append-only)
     owners.json             (package name -> owner and the history of changes)
+    intents/<id>.json       (promotions under way, written before their copy)
+    .staging/               (files and indexes being prepared; same filesystem as channels/)
     .lock                   (serialises writers: many CI runners may share a store)
 
 Guarantees: a package file is never overwritten (the same name with other bytes
 is refused, the same bytes again is a no-op); ``repodata.json`` is replaced
-atomically, so a reader sees the old index or the new one, never half of one;
-an interrupted publish leaves the channel valid (a file not yet indexed is
-picked up by the next publish).
+atomically, so a reader sees the old index or the new one, never half of one.
+
+Crash safety (design note). A writer may be killed at any instruction; whoever
+comes next finishes or discards what it left, and never needs a human:
+
+* Everything is prepared in ``.staging/`` while the lock is held, outside the
+  served ``channels/`` tree but on its filesystem (so ``os.link`` and
+  ``os.replace`` stay atomic). The next holder of the lock knows no live writer
+  owns anything there, and empties it (``.staging-*``/``.incoming-*`` folders
+  that older versions left inside channels go the same way).
+* A publish copies the file into staging, builds the new index there, links
+  the file into the channel and only then swaps ``repodata.json`` in. A kill
+  between those two steps leaves a complete file that the index does not list.
+  Such a file is *adopted*, indexed by the next ``packages()`` (so by every
+  lookup) or publish, provided its own metadata match its name. A re-run of the
+  same commit then finds the bytes it published and reuses them, rather than
+  building other bytes that the store must refuse under the same name.
+* The promotion log takes one ``write`` per entry, always on a fresh line, and
+  its reader skips a torn line. An entry is announced as an intent before its
+  copy (``FileLedger.begin``); a promotion whose process died is finished from
+  its intent by the next one (``promote.finish_interrupted``).
 """
 
 from __future__ import annotations
@@ -24,6 +44,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +53,11 @@ from typing import Any
 from rattler import Subdir
 from rattler.index import index_fs
 
-from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, sha256_of
+from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import StoredPackage
 from dsprod.store.ledger import (
+    Intent,
     OwnerChange,
     Ownership,
     PromotionEntry,
@@ -44,7 +66,10 @@ from dsprod.store.ledger import (
 )
 
 NOARCH = "noarch"
-
+STAGING = ".staging"
+"""Where writers prepare files and indexes, under the store root (never under channels/)."""
+INTENTS = "intents"
+LOG = "promotions.log"
 
 DEFAULT_PATH = Path(".dsprod") / "store"
 """Where the embedded default store lives, relative to channels.yaml (or the project)."""
@@ -100,9 +125,7 @@ class LocalStore:
     async def publish(self, artifact: Artifact, channel: str) -> bool:
         with _locked(self.root):
             await self._ensure_channel(channel)
-            added = self._place(artifact.path, artifact.sha256, channel, artifact.subdir)
-            await self._reindex(channel, artifact.subdir)
-        return added
+            return await self._add(artifact.path, artifact.sha256, channel, artifact.subdir)
 
     async def copy(self, package: StoredPackage, target: str) -> bool:
         source = await self.fetch(package)
@@ -113,40 +136,43 @@ class LocalStore:
             )
         with _locked(self.root):
             await self._ensure_channel(target)
-            added = self._place(source, package.sha256, target, package.subdir)
-            await self._reindex(target, package.subdir)
-        return added
+            return await self._add(source, package.sha256, target, package.subdir)
 
     async def packages(self, channel: str) -> list[StoredPackage]:
+        """Every package the channel's index lists, after adopting files a crash left unlisted."""
         found: list[StoredPackage] = []
         folder = self.channel_dir(channel)
         if not folder.is_dir():
             return found
-        for repodata_path in sorted(folder.glob("*/repodata.json")):
-            repodata = json.loads(repodata_path.read_text(encoding="utf-8"))
-            subdir = repodata_path.parent.name
-            for key in ("packages", "packages.conda"):
-                for filename, record in repodata.get(key, {}).items():
-                    found.append(
-                        StoredPackage(
-                            channel=channel,
-                            subdir=subdir,
-                            filename=filename,
-                            name=record["name"],
-                            version=record["version"],
-                            build=record["build"],
-                            sha256=record["sha256"],
-                        )
-                    )
+        _sweep_if_idle(self.root)
+        for live in sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != "."):
+            records = _index_of(live)
+            if _unlisted(live, records) and os.access(self.root, os.W_OK):
+                with _locked(self.root):  # a reader of a read-only store sees the index as it is
+                    if _unlisted(live, _index_of(live)):
+                        await self._reindex(channel, live.name)
+                records = _index_of(live)
+            found.extend(
+                StoredPackage(
+                    channel=channel,
+                    subdir=live.name,
+                    filename=filename,
+                    name=record["name"],
+                    version=record["version"],
+                    build=record["build"],
+                    sha256=record["sha256"],
+                )
+                for filename, record in sorted(records.items())
+            )
         return found
 
     async def fetch(self, package: StoredPackage) -> Path:
         return self.channel_dir(package.channel) / package.subdir / package.filename
 
-    # -- internals -------------------------------------------------------------
+    # -- internals (the lock is held) -------------------------------------------
 
     async def _ensure_channel(self, channel: str) -> None:
-        """Give a channel an index for noarch and this host's subdir, even when empty (lock held).
+        """Give a channel an index for noarch and this host's subdir, even when empty.
 
         Solvers read both; a channel without them is not a channel to them.
         """
@@ -154,78 +180,92 @@ class LocalStore:
             if not (self.channel_dir(channel) / subdir / "repodata.json").is_file():
                 await self._reindex(channel, subdir)
 
-    def _place(self, source: Path, sha256: str, channel: str, subdir: str) -> bool:
-        """Put the file into the channel without ever replacing existing bytes."""
-        destination = self.channel_dir(channel) / subdir / source.name
-        destination.parent.mkdir(parents=True, exist_ok=True)
+    async def _add(self, source: Path, sha256: str, channel: str, subdir: str) -> bool:
+        """Put the file into the channel and its index, never replacing existing bytes."""
+        live = self.channel_dir(channel) / subdir
+        destination = live / source.name
         if destination.exists():
-            if sha256_of(destination) == sha256:
-                return False
-            raise StoreRefused(
-                f"{destination}: a package of this name with other bytes is already in"
-                f" channel '{channel}'; refusing to overwrite it (bump the version or build number)"
-            )
-        handle, temporary = tempfile.mkstemp(prefix=".incoming-", dir=destination.parent)
-        try:
-            with os.fdopen(handle, "wb") as out, source.open("rb") as data:
+            if sha256_of(destination) != sha256:
+                raise StoreRefused(
+                    f"{destination}: a package of this name with other bytes is already in"
+                    f" channel '{channel}'; refusing to overwrite it"
+                    " (bump the version or build number)"
+                )
+            if _unlisted(live, _index_of(live)):  # these bytes, left unindexed by a crash
+                await self._reindex(channel, subdir)
+            return False
+        with _staging(self.root) as staging:
+            incoming = staging / source.name
+            with incoming.open("wb") as out, source.open("rb") as data:
                 shutil.copyfileobj(data, out, 1 << 20)
                 out.flush()
                 os.fsync(out.fileno())
-            os.chmod(temporary, 0o644)
-            if sha256_of(Path(temporary)) != sha256:
+            os.chmod(incoming, 0o644)
+            if sha256_of(incoming) != sha256:
                 raise StoreRefused(f"{source}: bytes changed while copying into '{channel}'")
-            os.link(temporary, destination)  # fails rather than replaces if the name exists
-        finally:
-            os.unlink(temporary)
+            await self._index(channel, subdir, staging, incoming)
         return True
 
     async def _reindex(self, channel: str, subdir: str) -> None:
-        """Index one subdir in a staging copy, then swap its repodata.json in atomically.
+        with _staging(self.root) as staging:
+            await self._index(channel, subdir, staging, None)
 
-        The live index is copied into the staging folder first, so only the
-        package files it does not list yet are opened and read.
+    async def _index(self, channel: str, subdir: str, staging: Path, incoming: Path | None) -> None:
+        """Index one subdir (plus ``incoming``) in staging, then put file and index in place.
+
+        The live index is copied into staging first, so only the package files it
+        does not list yet are opened and read. ``incoming`` is linked into the
+        channel just before the index that lists it replaces the old one: a kill
+        in between leaves a complete file for the next writer or reader to adopt.
         """
-        channel_dir = self.channel_dir(channel)
-        live = channel_dir / subdir
+        live = self.channel_dir(channel) / subdir
         live.mkdir(parents=True, exist_ok=True)
-        staging_root = Path(tempfile.mkdtemp(prefix=".staging-", dir=channel_dir))
-        try:
-            staged = staging_root / subdir
-            staged.mkdir()
-            for package in live.iterdir():
-                if package.name.endswith(PACKAGE_SUFFIXES) and not package.name.startswith("."):
-                    os.link(package, staged / package.name)
-            if (live / "repodata.json").is_file():
-                shutil.copyfile(live / "repodata.json", staged / "repodata.json")
-            await index_fs(
-                staging_root,
-                target_platform=Subdir(subdir),
-                write_zst=False,
-                write_shards=False,
-            )
-            os.replace(staged / "repodata.json", live / "repodata.json")
-        finally:
-            shutil.rmtree(staging_root, ignore_errors=True)
+        listed = _index_of(live)
+        staged = staging / "channel" / subdir
+        staged.mkdir(parents=True)
+        for package in _package_files(live):
+            if package.name in listed or _genuine(package):
+                os.link(package, staged / package.name)
+        if incoming is not None:
+            os.link(incoming, staged / incoming.name)
+        if (live / "repodata.json").is_file():
+            shutil.copyfile(live / "repodata.json", staged / "repodata.json")
+        await index_fs(
+            staged.parent, target_platform=Subdir(subdir), write_zst=False, write_shards=False
+        )
+        _fsync(staged / "repodata.json")
+        if incoming is not None:
+            os.link(incoming, live / incoming.name)  # fails rather than replaces if the name exists
+        os.replace(staged / "repodata.json", live / "repodata.json")
+        _fsync(live)
 
 
 class FileLedger:
-    """The local store's ledger: ``reports/<sha256>.json`` (+ ``.xml``), ``promotions.log``,
-    ``owners.json``."""
+    """The local store's ledger: reports, ``promotions.log``, promotion intents, ``owners.json``.
+
+    An intent file is created and ``flock``-ed under the store lock and stays
+    locked by its promoting process until ``finish``; the kernel releases that
+    lock when the process dies, however it dies. So an intent whose lock can be
+    taken is provably an interrupted promotion, never one still under way.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._held: dict[str, int] = {}
+        """This process's own intents: token -> the open file holding its flock."""
 
     def save_report(self, report: TestReport, junit_xml: Path | None) -> TestReport:
         folder = self.root / "reports"
-        folder.mkdir(parents=True, exist_ok=True)
-        kept_xml = None
-        if junit_xml is not None and junit_xml.is_file():
-            kept_xml = folder / f"{report.sha256}.xml"
-            _atomic_write(kept_xml, junit_xml.read_bytes())
-        destination = folder / f"{report.sha256}.json"
-        kept = report.kept_at(str(destination), str(kept_xml) if kept_xml else None)
-        data = json.dumps(kept.to_json(), indent=2, sort_keys=True).encode()
-        _atomic_write(destination, data)
+        with _locked(self.root):
+            folder.mkdir(parents=True, exist_ok=True)
+            kept_xml = None
+            if junit_xml is not None and junit_xml.is_file():
+                kept_xml = folder / f"{report.sha256}.xml"
+                _atomic_write(self.root, kept_xml, junit_xml.read_bytes())
+            destination = folder / f"{report.sha256}.json"
+            kept = report.kept_at(str(destination), str(kept_xml) if kept_xml else None)
+            data = json.dumps(kept.to_json(), indent=2, sort_keys=True).encode()
+            _atomic_write(self.root, destination, data)
         return kept.with_digest(hashlib.sha256(data).hexdigest())
 
     def load_report(self, sha256: str) -> TestReport | None:
@@ -237,20 +277,74 @@ class FileLedger:
         return report.with_digest(hashlib.sha256(data).hexdigest())
 
     def append_log(self, entry: PromotionEntry) -> None:
-        line = json.dumps(entry.to_json(), sort_keys=True) + "\n"
-        with _locked(self.root), (self.root / "promotions.log").open("a", encoding="utf-8") as log:
-            log.write(line)
-            log.flush()
-            os.fsync(log.fileno())
+        with _locked(self.root):
+            self._append(entry)
 
     def read_log(self) -> list[PromotionEntry]:
-        path = self.root / "promotions.log"
+        """Every entry, skipping a line torn by a crash (its intent gets it logged again)."""
+        path = self.root / LOG
         if not path.is_file():
             return []
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [
-            PromotionEntry.from_json(json.loads(line), str(path)) for line in lines if line.strip()
-        ]
+        entries = []
+        for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+            document = _log_document(line) if line.strip() else None
+            if document is not None:
+                entries.append(PromotionEntry.from_json(document, str(path)))
+        return entries
+
+    def begin(self, entry: PromotionEntry, channel: str) -> Intent:
+        folder = self.root / INTENTS
+        token = f"{os.getpid()}-{uuid.uuid4().hex}"
+        document = json.dumps({"channel": channel, "entry": entry.to_json()}, sort_keys=True)
+        with _locked(self.root):
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = os.open(folder / f"{token}.json", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # new file: nobody else holds it
+            _write_all(handle, document.encode())
+            os.fsync(handle)
+            _fsync(folder)
+            self._held[token] = handle
+        return Intent(entry=entry, channel=channel, token=token)
+
+    def finish(self, intent: Intent, happened: bool) -> None:
+        path = self.root / INTENTS / f"{intent.token}.json"
+        try:
+            with _locked(self.root):
+                if not path.exists():  # another process recovered it first
+                    return
+                # Our own intent cannot be logged yet; a dead one's may be (killed after the
+                # append, before the unlink).
+                if happened and (intent.token in self._held or intent.entry not in self.read_log()):
+                    self._append(intent.entry)
+                path.unlink()
+                _fsync(path.parent)
+        finally:
+            handle = self._held.pop(intent.token, None)
+            if handle is not None:
+                os.close(handle)
+
+    def interrupted(self) -> list[Intent]:
+        folder = self.root / INTENTS
+        if not folder.is_dir():
+            return []
+        found = []
+        with _locked(self.root):
+            for path in sorted(folder.glob("*.json")):
+                handle = os.open(path, os.O_RDWR)  # an flock over NFS needs a writable file
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # its promotion is still under way
+                    os.close(handle)
+                    continue
+                try:
+                    document = json.loads(os.read(handle, 1 << 20) or b"null")
+                    entry = PromotionEntry.from_json(document["entry"], str(path))
+                    found.append(Intent(entry, document["channel"], path.stem))
+                except (ValueError, TypeError, KeyError, StoreRefused):
+                    path.unlink()  # torn while being written: its copy had not started
+                finally:
+                    os.close(handle)
+        return found
 
     def owners(self) -> list[Ownership]:
         return sorted(self._read_owners().values(), key=lambda ownership: ownership.name)
@@ -282,21 +376,57 @@ class FileLedger:
         owners[name] = next_ownership(name, owners.get(name), change)
         document = {key: owners[key].to_json() for key in sorted(owners)}
         _atomic_write(
-            self.root / "owners.json", json.dumps(document, indent=2, sort_keys=True).encode()
+            self.root,
+            self.root / "owners.json",
+            json.dumps(document, indent=2, sort_keys=True).encode(),
         )
         return owners[name]
 
-
-@contextlib.contextmanager
-def _locked(root: Path) -> Iterator[None]:
-    """Hold the store's write lock (an flock, released if the process dies)."""
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / ".lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    def _append(self, entry: PromotionEntry) -> None:
+        """One write, on a fresh line even if a crash tore the last one (lock held)."""
+        line = (json.dumps(entry.to_json(), sort_keys=True) + "\n").encode()
+        handle = os.open(self.root / LOG, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            yield
+            size = os.fstat(handle).st_size
+            if size and os.pread(handle, 1, size - 1) != b"\n":
+                line = b"\n" + line
+            _write_all(handle, line)
+            os.fsync(handle)
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            os.close(handle)
+
+
+def _index_of(live: Path) -> dict[str, dict[str, Any]]:
+    """The subdir's index as ``filename -> record`` (empty if it has none yet)."""
+    path = live / "repodata.json"
+    if not path.is_file():
+        return {}
+    repodata = json.loads(path.read_text(encoding="utf-8"))
+    return {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
+
+
+def _package_files(live: Path) -> list[Path]:
+    return [p for p in live.iterdir() if p.name.endswith(PACKAGE_SUFFIXES) and p.name[0] != "."]
+
+
+def _unlisted(live: Path, listed: Mapping[str, Any]) -> list[Path]:
+    """Genuine package files that the index does not list (an interrupted publish or copy)."""
+    return [p for p in _package_files(live) if p.name not in listed and _genuine(p)]
+
+
+def _genuine(package: Path) -> bool:
+    """Whether a file is a readable package whose metadata match its name.
+
+    The store itself only ever links complete, verified files into a channel;
+    this keeps a file put there by other hands from being indexed under a
+    name that is not its own (or from breaking the indexer).
+    """
+    try:
+        artifact = read_artifact(package)
+    except Exception:  # whatever is wrong with it, it is not a package to index
+        return False
+    suffix = next(s for s in PACKAGE_SUFFIXES if package.name.endswith(s))
+    return package.name == f"{artifact.name}-{artifact.version}-{artifact.build}{suffix}"
 
 
 def _json_document(path: Path, data: bytes) -> Any:
@@ -307,11 +437,104 @@ def _json_document(path: Path, data: bytes) -> Any:
         raise StoreRefused(f"{path}: not valid JSON ({error}); the store is damaged") from None
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
+def _log_document(line: str) -> dict[str, Any] | None:
+    """The JSON object on a log line; None for a torn line.
+
+    A writer killed mid-line used to leave the next entry glued to the torn
+    text; that entry is whole at the end of the line, and is still read.
+    """
+    decoder = json.JSONDecoder()
+    starts = [i for i, c in enumerate(line) if c == "{"]
+    for start in starts:
+        try:
+            document, end = decoder.raw_decode(line, start)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and not line[end:].strip():
+            return document
+    return None
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """Hold the store's write lock (an flock, released if the process dies).
+
+    Holding it, nothing in ``.staging/`` can belong to a live writer: what is
+    there was left by a killed one, and goes.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            _sweep(root)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sweep_if_idle(root: Path) -> None:
+    """Let a reader remove what a killed writer left, when no writer is at work (never waits)."""
+    staging = root / STAGING
+    if not (staging.is_dir() and any(staging.iterdir()) and os.access(root, os.W_OK)):
+        return
+    with (root / ".lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a writer is at work; the next one sweeps
+            return
+        try:
+            _sweep(root)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sweep(root: Path) -> None:
+    """Remove what killed writers left (lock held), including older versions' in-channel temps."""
+    leftovers = [
+        *((root / STAGING).iterdir() if (root / STAGING).is_dir() else ()),
+        *root.glob("channels/*/.staging-*"),
+        *root.glob("channels/*/*/.incoming-*"),
+    ]
+    for leftover in leftovers:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _staging(root: Path) -> Iterator[Path]:
+    """A private folder in ``.staging/`` (lock held), removed afterwards."""
+    (root / STAGING).mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root / STAGING))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _atomic_write(root: Path, path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all, preparing it in ``.staging/`` (lock held)."""
+    with _staging(root) as staging:
+        temporary = staging / path.name
+        with temporary.open("wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
+
+
+def _fsync(path: Path) -> None:
+    """Make a file's bytes, or a folder's names, durable (before another step relies on them)."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
