@@ -90,6 +90,17 @@ def test_a_damaged_package_file_is_one_line_naming_it(
     assert str(path) in line and "channel 'unstable' is damaged" in line
 
 
+@pytest.mark.parametrize("index", [b'{"packages": {', b"\xff\xfe not json", b"[]"])
+def test_a_damaged_channel_index_is_one_line_naming_it(
+    built: dict[str, Path], store: LocalStore, folder: Path, index: bytes
+) -> None:
+    package = publish(store, built["alpha-g0"])
+    repodata = store.channel_dir("unstable") / package.subdir / "repodata.json"
+    repodata.write_bytes(index)
+    line = one_line_error(run_cli(folder, "status"), 3)
+    assert str(repodata) in line and "the store is damaged" in line
+
+
 def test_promote_takes_a_package_file_name(
     built: dict[str, Path], store: LocalStore, folder: Path
 ) -> None:

@@ -401,7 +401,9 @@ def _index_of(live: Path) -> dict[str, dict[str, Any]]:
     path = live / "repodata.json"
     if not path.is_file():
         return {}
-    repodata = json.loads(path.read_text(encoding="utf-8"))
+    repodata = _json_document(path, path.read_bytes())
+    if not isinstance(repodata, dict):
+        raise StoreRefused(f"{path}: not a channel index; the store is damaged")
     return {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
 
 
@@ -430,7 +432,7 @@ def _genuine(package: Path) -> bool:
 
 
 def _json_document(path: Path, data: bytes) -> Any:
-    """Parse a ledger file; bytes that are not JSON text mean a damaged store, said in one line."""
+    """Parse a ledger file or an index; bytes that are not JSON are a damaged store (one line)."""
     try:
         return json.loads(data.decode("utf-8"))
     except ValueError as error:  # UnicodeDecodeError and JSONDecodeError both
