@@ -20,12 +20,9 @@ re-run therefore never meets an unlogged copy as "already there".
 
 from __future__ import annotations
 
-import getpass
 import re
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import PurePosixPath
 from typing import Any
@@ -35,7 +32,7 @@ from dsprod.conda.version import NotPep440, is_final
 from dsprod.config import MATURITY_LEVELS, Settings
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import Store, StoredPackage
-from dsprod.store.ledger import PromotionEntry, TestReport
+from dsprod.store.ledger import PromotionEntry, TestReport, actor, now
 from dsprod.store.lookup import fetch_artifact
 
 _NOARCH_PYTHON_PLACES = (
@@ -293,8 +290,8 @@ def _log_entry(
     decision: Decision,
 ) -> PromotionEntry:
     return PromotionEntry(
-        time=datetime.now(UTC).isoformat(timespec="seconds"),
-        who=f"{getpass.getuser()}@{socket.gethostname()}",
+        time=now(),
+        who=actor(),
         action="promote",
         package=package.filename,
         subdir=package.subdir,

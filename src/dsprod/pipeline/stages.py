@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,7 +36,7 @@ from dsprod.recipe.model import BUILD_VARIABLES, Recipe
 from dsprod.recipe.v1 import render_v1, write_recipe
 from dsprod.store import lookup
 from dsprod.store.base import StoredPackage
-from dsprod.store.ledger import OwnerChange, Ownership, TestReport
+from dsprod.store.ledger import OwnerChange, Ownership, TestReport, now
 from dsprod.vcs.git import origin_url, require_toplevel, toplevel
 from dsprod.vcs.remote import normalise_repository
 from dsprod.verify import Expected, verify
@@ -376,7 +375,7 @@ def _report(artifact: Artifact, run: TestRun, installed: list[str]) -> TestRepor
         skipped=run.skipped,
         duration_s=run.duration_s,
         env=tuple(installed),
-        time=datetime.now(UTC).isoformat(timespec="seconds"),
+        time=now(),
     )
 
 

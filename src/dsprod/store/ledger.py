@@ -30,6 +30,16 @@ from dsprod.errors import StoreRefused
 R = TypeVar("R")
 
 
+def now() -> str:
+    """When a ledger record is made: UTC, ISO 8601, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def actor() -> str:
+    """Who makes a ledger record: ``user@host`` of this process."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
 @dataclass(frozen=True)
 class TestReport:
     """The outcome of ``dsprod test`` for one package file (identified by its sha256)."""
@@ -143,12 +153,7 @@ class OwnerChange:
     @classmethod
     def now(cls, action: str, owner: str) -> Self:
         """A change made now, by this user on this host."""
-        return cls(
-            time=datetime.now(UTC).isoformat(timespec="seconds"),
-            who=f"{getpass.getuser()}@{socket.gethostname()}",
-            action=action,
-            owner=owner,
-        )
+        return cls(time=now(), who=actor(), action=action, owner=owner)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
