@@ -34,21 +34,11 @@ from dsprod.project import ProjectInfo
 from dsprod.recipe.extra import DsprodExtra
 from dsprod.recipe.model import About, Recipe
 from dsprod.recipe.v1 import render_v1
-from dsprod.vcs.scm import VersionInfo
 from dsprod.vcs.urls import absolute_url
+from tests.versions import TAGGED_1_0 as VERSION
 
 pytestmark = pytest.mark.selftest
 
-VERSION = VersionInfo(
-    pep440="1.0",
-    conda="1.0",
-    build_string="g1234567_0",
-    commit="1234567" * 5 + "12345",
-    distance=0,
-    dirty=False,
-    is_final=True,
-    tag="1.0",
-)
 INFO = ProjectInfo(
     root=Path("/src/plain"),
     language="python",

@@ -13,22 +13,12 @@ from hypothesis import strategies as st
 from dsprod.languages.python import read_python_project
 from dsprod.languages.r.description import read_r_project
 from dsprod.vcs.git import origin_url
-from dsprod.vcs.scm import VersionInfo
 from dsprod.vcs.urls import absolute_url, without_credentials
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
-pytestmark = pytest.mark.selftest
+from tests.versions import TAGGED_1_0 as VERSION
 
-VERSION = VersionInfo(
-    pep440="1.0",
-    conda="1.0",
-    build_string="g1234567_0",
-    commit="1234567" * 5 + "12345",
-    distance=0,
-    dirty=False,
-    is_final=True,
-    tag="1.0",
-)
+pytestmark = pytest.mark.selftest
 
 
 @pytest.mark.parametrize(
