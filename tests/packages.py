@@ -16,7 +16,7 @@ from dsprod.builders.rattler_build import RattlerBuilder
 from dsprod.progress import silent
 from dsprod.recipe.model import BUILD_VARIABLES
 from dsprod.store.base import StoredPackage
-from dsprod.store.ledger import TestReport
+from dsprod.store.ledger import PromotionEntry, TestReport
 
 RECIPE = """\
 package: {{name: {name}, version: "{version}"}}
@@ -160,3 +160,23 @@ def test_report(
 
 
 test_report.__test__ = False  # a factory, not a pytest test
+
+
+def promotion_entry(package: str = "alpha", target: str = "testing") -> PromotionEntry:
+    """A promotion log entry of ``package`` 1.0 (build g0) into ``target``, as ``promote`` logs."""
+    return PromotionEntry(
+        time="2026-01-01T00:00:00+00:00",
+        who="tester@host",
+        action="promote",
+        package=f"{package}-1.0-g0.conda",
+        subdir="noarch",
+        name=package,
+        version="1.0",
+        build="g0",
+        sha256="0" * 64,
+        source="unstable" if target == "testing" else "testing",
+        target=target,
+        test_report=None,
+        forced=False,
+        overridden_rules=(),
+    )

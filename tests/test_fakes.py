@@ -20,10 +20,10 @@ from dsprod.artifact import Artifact, read_artifact, sha256_of
 from dsprod.builders.base import Builder, BuildRequest
 from dsprod.errors import StoreRefused
 from dsprod.store.base import Store
-from dsprod.store.ledger import Ledger, OwnerChange, PromotionEntry
+from dsprod.store.ledger import Ledger, OwnerChange
 from dsprod.store.local import LocalStore
 from tests.fakes import FakeBuilder, FakeStore
-from tests.packages import build_package, test_report
+from tests.packages import build_package, promotion_entry, test_report
 
 pytestmark = pytest.mark.selftest
 
@@ -91,15 +91,17 @@ def test_ledger_contract(tmp_path: Path, open_store: Callable[[Path], Store]) ->
     assert ledger.load_report("1" * 64) == again  # the latest report counts
 
     assert ledger.read_log() == []
-    entries = [log_entry("testing"), log_entry("stable")]
+    entries = [promotion_entry(target="testing"), promotion_entry(target="stable")]
     for entry in entries:
         ledger.append_log(entry)
     assert ledger.read_log() == entries
 
     # An intent is logged once when its copy happened, never when it did not, and a
     # promotion under way is not someone else's to finish.
-    kept = ledger.begin(log_entry("testing"), "testing-channel")
-    dropped = ledger.begin(replace(log_entry("stable"), who="other@host"), "stable-channel")
+    kept = ledger.begin(promotion_entry(target="testing"), "testing-channel")
+    dropped = ledger.begin(
+        replace(promotion_entry(target="stable"), who="other@host"), "stable-channel"
+    )
     assert (kept.channel, ledger.interrupted()) == ("testing-channel", [])
     ledger.finish(kept, happened=True)
     ledger.finish(kept, happened=True)
@@ -116,25 +118,6 @@ def test_ledger_contract(tmp_path: Path, open_store: Callable[[Path], Store]) ->
         [None, "example.org/one"],
     )
     assert ledger.owners() == [moved]
-
-
-def log_entry(target: str) -> PromotionEntry:
-    return PromotionEntry(
-        time="2026-01-01T00:00:00+00:00",
-        who="test@host",
-        action="promote",
-        package="alpha-1.0-g0.conda",
-        subdir="noarch",
-        name="alpha",
-        version="1.0",
-        build="g0",
-        sha256="1" * 64,
-        source="unstable" if target == "testing" else "testing",
-        target=target,
-        test_report=None,
-        forced=False,
-        overridden_rules=(),
-    )
 
 
 def test_the_fake_builder_hands_back_its_packages_from_the_output_folder(

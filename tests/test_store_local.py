@@ -17,10 +17,9 @@ import pytest
 from dsprod.artifact import read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store import lookup
-from dsprod.store.ledger import PromotionEntry
 from dsprod.store.local import STAGING, LocalStore
 from dsprod.store.lookup import fetch_artifact
-from tests.packages import build_package, test_report
+from tests.packages import build_package, promotion_entry, test_report
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
 pytestmark = pytest.mark.selftest
@@ -112,29 +111,10 @@ def test_reports_and_log_round_trip(store: LocalStore, tmp_path: Path) -> None:
     assert kept == saved and kept.report_path.endswith(f"{'0' * 64}.json")
     assert kept.report_sha256 == sha256_of(Path(kept.report_path))
     assert Path(kept.junit_xml).read_text() == "<testsuite tests='1'/>"
-    first, second = (log_entry(n) for n in ("one", "two"))
+    first, second = (promotion_entry(n) for n in ("one", "two"))
     store.ledger.append_log(first)
     store.ledger.append_log(second)
     assert store.ledger.read_log() == [first, second]
-
-
-def log_entry(package: str) -> PromotionEntry:
-    return PromotionEntry(
-        time="2026-01-01T00:00:00+00:00",
-        who="tester@host",
-        action="promote",
-        package=package,
-        subdir="noarch",
-        name=package,
-        version="1.0",
-        build="g0",
-        sha256="0" * 64,
-        source="unstable",
-        target="testing",
-        test_report=None,
-        forced=False,
-        overridden_rules=(),
-    )
 
 
 def _publish_in_another_process(root: str, package: str) -> None:
@@ -202,12 +182,12 @@ def test_a_damaged_package_file_is_refused_before_it_is_read(
 
 
 def test_old_log_lines_without_a_report_digest_still_read(store: LocalStore) -> None:
-    old = log_entry("one").to_json()
+    old = promotion_entry("one").to_json()
     del old["test_report_sha256"]
     store.root.mkdir(parents=True)
     (store.root / "promotions.log").write_text(json.dumps(old) + "\n")
     [entry] = store.ledger.read_log()
-    assert entry == log_entry("one") and entry.test_report_sha256 is None
+    assert entry == promotion_entry("one") and entry.test_report_sha256 is None
 
 
 def test_a_file_a_killed_publish_left_unindexed_is_found_and_reused_by_the_next_lookup(
@@ -270,7 +250,7 @@ def test_staging_never_happens_in_a_channel_and_what_a_killed_writer_left_is_swe
 def test_the_log_survives_a_torn_last_line_and_the_next_entry_starts_a_line_of_its_own(
     store: LocalStore,
 ) -> None:
-    first, second, third = (log_entry(n) for n in ("one", "two", "three"))
+    first, second, third = (promotion_entry(n) for n in ("one", "two", "three"))
     store.ledger.append_log(first)
     log = store.root / "promotions.log"
     whole = json.dumps(second.to_json(), sort_keys=True)
@@ -285,7 +265,7 @@ def test_the_log_survives_a_torn_last_line_and_the_next_entry_starts_a_line_of_i
 def test_an_entry_glued_to_a_torn_line_by_an_older_version_is_still_read(
     store: LocalStore,
 ) -> None:
-    first, second = (log_entry(n) for n in ("one", "two"))
+    first, second = (promotion_entry(n) for n in ("one", "two"))
     torn = json.dumps(first.to_json(), sort_keys=True)[:40]
     (store.root).mkdir(parents=True)
     (store.root / "promotions.log").write_text(
@@ -295,7 +275,7 @@ def test_an_entry_glued_to_a_torn_line_by_an_older_version_is_still_read(
 
 
 def test_an_intent_is_interrupted_only_once_its_process_is_dead(store: LocalStore) -> None:
-    mine = store.ledger.begin(log_entry("alive"), "testing")
+    mine = store.ledger.begin(promotion_entry("alive"), "testing")
     assert store.ledger.interrupted() == []  # held by this live process
     killed = subprocess.run(
         [
@@ -303,8 +283,8 @@ def test_an_intent_is_interrupted_only_once_its_process_is_dead(store: LocalStor
             "-c",
             "import os, signal, sys; from pathlib import Path;"
             "from dsprod.store.local import LocalStore;"
-            "from tests.test_store_local import log_entry;"
-            "LocalStore(Path(sys.argv[1])).ledger.begin(log_entry('dead'), 'testing');"
+            "from tests.packages import promotion_entry;"
+            "LocalStore(Path(sys.argv[1])).ledger.begin(promotion_entry('dead'), 'testing');"
             "os.kill(os.getpid(), signal.SIGKILL)",
             str(store.root),
         ],
@@ -312,9 +292,9 @@ def test_an_intent_is_interrupted_only_once_its_process_is_dead(store: LocalStor
     )
     assert killed.returncode == -signal.SIGKILL
     [interrupted] = store.ledger.interrupted()
-    assert interrupted.entry == log_entry("dead") and interrupted.channel == "testing"
+    assert interrupted.entry == promotion_entry("dead") and interrupted.channel == "testing"
     store.ledger.finish(interrupted, happened=True)
     store.ledger.finish(interrupted, happened=True)  # a second recoverer logs nothing more
     store.ledger.finish(mine, happened=False)
-    assert store.ledger.read_log() == [log_entry("dead")]
+    assert store.ledger.read_log() == [promotion_entry("dead")]
     assert store.ledger.interrupted() == []
