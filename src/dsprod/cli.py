@@ -249,6 +249,8 @@ async def run(session: pipeline.Session, allow_dirty: bool) -> Result:
         "reused": outcome.build.reused,
         "tests": outcome.test.report.summary,
         "report": outcome.test.report.report_path,
+        "test_report": outcome.test.report.to_json(),
+        "warnings": list(outcome.build.warnings),
         "channels": levels,
         "timings_s": _rounded(outcome.timings),
         "_text": f"{outcome.build.package.filename}: {outcome.test.report.summary};"

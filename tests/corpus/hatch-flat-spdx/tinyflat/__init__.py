@@ -1,0 +1,5 @@
+"""Tiny flat-layout package."""
+
+
+def add(a, b):
+    return a + b
