@@ -60,7 +60,9 @@ def license_files_in(package: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_corpus_project(case: str, tmp_path: Path, corpus_channel: Path, corpus_store: Path) -> None:
+def test_corpus_project(
+    case: str, tmp_path: Path, corpus_channel: Path, corpus_store: Path
+) -> None:
     spec = load_case(case)
     expect = spec.get("expect", {})
     project = tmp_path / case
