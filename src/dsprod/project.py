@@ -42,7 +42,9 @@ class ProjectInfo:
     run_requirements: tuple[str, ...] = ()
     """Conda match specs needed at run time."""
     test_requirements: tuple[str, ...] = ()
-    """Conda match specs needed only to run the project's tests (pytest, Suggests ...)."""
+    """Conda match specs needed only to run the project's tests (pytest, testthat ...)."""
+    optional_test_requirements: tuple[str, ...] = ()
+    """Conda match specs the tests use when available (R's Suggests); see ``DsprodExtra``."""
     entry_points: tuple[str, ...] = ()
     """Console scripts as ``name = module:function``."""
     imports: tuple[str, ...] = ()

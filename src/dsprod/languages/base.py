@@ -100,4 +100,5 @@ def extra_of(info: ProjectInfo, repository: str | None) -> DsprodExtra:
         language=info.language,
         tests_dir=info.tests_dir,
         test_requirements=info.test_requirements,
+        optional_test_requirements=info.optional_test_requirements,
     )

@@ -33,6 +33,9 @@ class DsprodExtra:
     """The project's tests folder, relative to the repository root."""
     test_requirements: tuple[str, ...] = ()
     """What the project's own test suite needs besides the package."""
+    optional_test_requirements: tuple[str, ...] = ()
+    """What the tests use when it is there (R's Suggests): the test env takes those the
+    channels have and leaves out the rest with a warning naming them."""
     test_args: tuple[str, ...] = ()
     """Extra test-runner arguments a maintained recipe asks for (e.g. a pytest marker)."""
 
@@ -68,5 +71,6 @@ class DsprodExtra:
             language=text("language"),
             tests_dir=text("tests_dir"),
             test_requirements=texts("test_requirements"),
+            optional_test_requirements=texts("optional_test_requirements"),
             test_args=texts("test_args"),
         )
