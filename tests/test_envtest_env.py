@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
+from rattler import Version
 
-from dsprod.envtest.env import create_env
+from dsprod.envtest.env import create_env, optional_that_fit
 from dsprod.errors import EnvironmentFailed, InputError
 
 
@@ -35,18 +37,93 @@ def test_a_solvable_spec_is_installed_into_a_fresh_prefix(
     assert any("solving" in m for m in messages) and any("installing" in m for m in messages)
 
 
-def test_an_unsolvable_spec_is_an_environment_failure_with_the_solvers_explanation(
+def channel_versions(channel: Path, name: str) -> list[str]:
+    """The versions of ``name`` in the channel's repodata, newest first (what users read)."""
+    found = set()
+    for repodata in channel.glob("*/repodata.json"):
+        document = json.loads(repodata.read_text())
+        for section in ("packages", "packages.conda"):
+            found |= {
+                record["version"]
+                for record in document.get(section, {}).values()
+                if record["name"] == name
+            }
+    return [str(v) for v in sorted((Version(v) for v in found), reverse=True)]
+
+
+def test_a_pin_no_record_matches_is_named_with_what_the_channels_have(
     tmp_path: Path, bootstrap_channel: Path
 ) -> None:
     prefix = tmp_path / "env"
     with pytest.raises(EnvironmentFailed) as raised:
         make(prefix, bootstrap_channel, ["pytest", "pluggy >=999"])
     assert raised.value.exit_code == 6
-    message = str(raised.value)
-    assert message.startswith("cannot make a clean env for pytest, pluggy >=999:")
-    assert "No candidates were found for pluggy >=999" in message  # the solver's words
-    assert "\n" not in message  # one line
+    versions = ", ".join(channel_versions(bootstrap_channel, "pluggy")[:3])
+    assert str(raised.value) == (
+        f"test requirement 'pluggy >=999' cannot be satisfied: the channels have pluggy {versions}"
+    )
     assert not prefix.exists()  # nothing was installed
+
+
+def test_a_package_no_channel_has_is_named(tmp_path: Path, bootstrap_channel: Path) -> None:
+    with pytest.raises(EnvironmentFailed) as raised:
+        make(tmp_path / "env", bootstrap_channel, ["pytest", "pytest-nonexistent-plugin"])
+    assert str(raised.value) == (
+        "test requirement 'pytest-nonexistent-plugin' cannot be satisfied:"
+        " the channels have no package named pytest-nonexistent-plugin"
+    )
+
+
+def test_an_unsolvable_set_of_available_pins_keeps_the_solvers_explanation(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    # Every channel requirement is there; the host's glibc (a virtual package) is too old.
+    with pytest.raises(EnvironmentFailed) as raised:
+        make(tmp_path / "env", bootstrap_channel, ["pytest", "__glibc >=999"])
+    message = str(raised.value)
+    assert message.startswith("cannot make a clean env for pytest, __glibc >=999:")
+    assert "__glibc" in message.split(":", 1)[1]  # the solver's words follow
+    assert "\n" not in message  # one line
+
+
+def test_optional_requirements_the_channels_lack_are_left_out_by_name(
+    bootstrap_channel: Path,
+) -> None:
+    kept, left_out = asyncio.run(
+        optional_that_fit(
+            [bootstrap_channel.as_uri()],
+            ["pytest"],
+            ["iniconfig", "pytest-nonexistent-plugin", "pluggy >=999"],
+        )
+    )
+    assert kept == ["iniconfig"]
+    newest_pluggy = channel_versions(bootstrap_channel, "pluggy")[0]
+    assert [str(item) for item in left_out] == [
+        "pytest-nonexistent-plugin (the channels have no package named pytest-nonexistent-plugin)",
+        f"pluggy >=999 (the channels have pluggy {newest_pluggy})",
+    ]
+
+
+def test_an_optional_requirement_that_cannot_be_installed_with_the_rest_is_left_out(
+    bootstrap_channel: Path,
+) -> None:
+    kept, left_out = asyncio.run(
+        optional_that_fit([bootstrap_channel.as_uri()], ["pytest"], ["__glibc >=999", "iniconfig"])
+    )
+    assert kept == ["iniconfig"]
+    assert [str(item) for item in left_out] == [
+        "__glibc >=999 (cannot be installed with the required ones)"
+    ]
+
+
+def test_optional_requirements_are_all_kept_when_the_required_ones_cannot_be_solved(
+    bootstrap_channel: Path,
+) -> None:
+    # create_env then names the required failure; nothing optional is blamed for it.
+    kept, left_out = asyncio.run(
+        optional_that_fit([bootstrap_channel.as_uri()], ["pluggy >=999"], ["iniconfig"])
+    )
+    assert (kept, left_out) == (["iniconfig"], [])
 
 
 @pytest.mark.parametrize("spec", ["pip >>=1", "==1.0", "pip[version=]", "hello@world"])

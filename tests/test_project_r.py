@@ -114,7 +114,9 @@ def test_ggplot_like_description_maps_every_field(tmp_path: Path) -> None:
         "r-withr >=2.5.0",
     )
     assert info.host_requirements == (*info.run_requirements, "r-rcpp >=1.0.5", "r-cpp11")
-    assert info.test_requirements == ("r-covr", "r-knitr", "r-testthat >=3.1.5")
+    # Suggests are optional (as on CRAN), except testthat, which runs tests/testthat/.
+    assert info.test_requirements == ("r-testthat >=3.1.5",)
+    assert info.optional_test_requirements == ("r-covr", "r-knitr")
     assert info.imports == ("ggplotlike",)
     assert info.noarch is True
     assert info.version == TAGGED
@@ -139,6 +141,13 @@ def test_testthat_folder_adds_r_testthat_once(tmp_path: Path) -> None:
     assert read_r_project(root, TAGGED).test_requirements == ("r-testthat",)
 
 
+def test_suggests_without_a_testthat_folder_are_all_optional(tmp_path: Path) -> None:
+    root = write_package(tmp_path / "p", "Package: p1\nVersion: 1.0\nSuggests: testthat, covr\n")
+    info = read_r_project(root, TAGGED)
+    assert info.test_requirements == ()
+    assert info.optional_test_requirements == ("r-testthat", "r-covr")
+
+
 def test_base_and_recommended_packages_are_not_requirements(tmp_path: Path) -> None:
     description = (
         "Package: p1\nVersion: 1.0\n"
@@ -152,6 +161,7 @@ def test_base_and_recommended_packages_are_not_requirements(tmp_path: Path) -> N
     info = read_r_project(write_package(tmp_path / "p", description), TAGGED)
     assert info.run_requirements == ("r-base >=4.1.0", "r-data.table >=1.14.2")
     assert info.test_requirements == ()
+    assert info.optional_test_requirements == ()
 
 
 def test_r_versions_with_dashes_become_pep440(tmp_path: Path) -> None:

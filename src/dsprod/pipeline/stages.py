@@ -22,7 +22,7 @@ from dsprod import promote as promotion
 from dsprod.artifact import Artifact, read_artifact
 from dsprod.builders import BuildRequest, get_builder
 from dsprod.conda.names import is_valid_conda_name
-from dsprod.envtest.env import create_env
+from dsprod.envtest.env import LeftOut, create_env, optional_that_fit
 from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import export_tests
 from dsprod.errors import InputError, StoreRefused, TestsFailed
@@ -319,6 +319,17 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         *base,
         *(r for r in extra.test_requirements if r.split()[0] not in base),
     ]
+    named = {r.split()[0] for r in requirements}
+    optional, left_out = await optional_that_fit(
+        await session.channels(),
+        requirements,
+        [r for r in extra.optional_test_requirements if r.split()[0] not in named],
+    )
+    if left_out:
+        session.report(
+            "warning: optional test requirements left out (the tests skip what needs them): "
+            + "; ".join(str(item) for item in left_out)
+        )
     # The local checkout first (no network), then where the package says it came from.
     local = toplevel(session.project_root)
     repositories = [r for r in (str(local) if local else None, extra.repository) if r]
@@ -328,7 +339,7 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         )
         started = time.monotonic()
         installed = await create_env(
-            run_dir / "env", await session.channels(), requirements, session.report
+            run_dir / "env", await session.channels(), [*requirements, *optional], session.report
         )
         timings["env"] = time.monotonic() - started
         session.report(
@@ -337,7 +348,9 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         started = time.monotonic()
         run = language.run_tests(run_dir / "env", tests, run_dir / "junit.xml", extra.test_args)
         timings["tests"] = time.monotonic() - started
-        report = session.store.ledger.save_report(_report(artifact, run, installed), run.junit_xml)
+        report = session.store.ledger.save_report(
+            _report(artifact, run, installed, left_out), run.junit_xml
+        )
     return TestOutcome(package, run, report, timings)
 
 
@@ -359,7 +372,9 @@ def require_passed(
     )
 
 
-def _report(artifact: Artifact, run: TestRun, installed: list[str]) -> TestReport:
+def _report(
+    artifact: Artifact, run: TestRun, installed: list[str], left_out: Sequence[LeftOut]
+) -> TestReport:
     return TestReport(
         package=artifact.filename,
         name=artifact.name,
@@ -376,6 +391,7 @@ def _report(artifact: Artifact, run: TestRun, installed: list[str]) -> TestRepor
         duration_s=run.duration_s,
         env=tuple(installed),
         time=now(),
+        optional_left_out=tuple(str(item) for item in left_out),
     )
 
 

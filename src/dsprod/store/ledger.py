@@ -72,11 +72,15 @@ class TestReport:
 
     The promotion log records it, so the exact report a promotion rested on can
     be told apart from one written over it later."""
+    optional_left_out: tuple[str, ...] = ()
+    """Optional test requirements the env went without (the channels could not provide them),
+    each with the reason."""
 
     def to_json(self) -> dict[str, Any]:
         """The report file's content: every field but the digest of that very content."""
         document = asdict(self)
         document["env"] = list(self.env)
+        document["optional_left_out"] = list(self.optional_left_out)
         del document["report_sha256"]
         return document
 
@@ -84,7 +88,12 @@ class TestReport:
     def from_json(cls, document: Mapping[str, Any], where: str) -> Self:
         """Read a report file; a digest written into the file is ignored (the ledger sets it)."""
         return _record(
-            cls, document, where, env=tuple(document.get("env") or ()), report_sha256=None
+            cls,
+            document,
+            where,
+            env=tuple(document.get("env") or ()),
+            optional_left_out=tuple(document.get("optional_left_out") or ()),
+            report_sha256=None,
         )
 
     def kept_at(self, report_path: str, junit_xml: str | None) -> TestReport:

@@ -296,11 +296,13 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
     host = conda_requirements(
         dependencies("Depends") + dependencies("Imports") + dependencies("LinkingTo")
     )
-    tests = conda_requirements(dependencies("Suggests"))
-    if (root / "tests" / "testthat").is_dir() and not any(
-        spec.split()[0] == "r-testthat" for spec in tests
-    ):
-        tests.append("r-testthat")
+    # Suggests are optional, as on CRAN: the test env takes those the channels have.
+    # testthat is the one the tests cannot run without, when tests/testthat/ exists.
+    suggested = conda_requirements(dependencies("Suggests"))
+    tests: list[str] = []
+    if (root / "tests" / "testthat").is_dir():
+        tests = [spec for spec in suggested if spec.split()[0] == "r-testthat"] or ["r-testthat"]
+    optional_tests = [spec for spec in suggested if spec not in tests]
 
     resolved, version_note = _resolve_version(root, description, version, path)
     warnings = [version_note]
@@ -344,6 +346,7 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
         host_requirements=tuple(_with_r_base(host)),
         run_requirements=tuple(_with_r_base(runtime)),
         test_requirements=tuple(tests),
+        optional_test_requirements=tuple(optional_tests),
         imports=(package,),
         noarch=not compilers,
         compilers=compilers,

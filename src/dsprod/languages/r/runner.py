@@ -31,7 +31,8 @@ from dsprod.envtest.result import TestRun, junit_counts, tail
 from dsprod.errors import InputError
 
 # Requirements every R test env gets besides the package; testthat comes from
-# the package's Suggests (recorded as its test requirements at build time).
+# the package's Suggests (its one required test requirement when tests/testthat/
+# exists; the other Suggests are optional).
 BASE_REQUIREMENTS = ("r-base",)
 
 SCRIPTS_SUITE = "tests/*.R"
@@ -141,7 +142,9 @@ def r_environment(prefix: Path, inherited: Mapping[str, str], no_library: Path) 
     ``R_LIBS_USER`` must be set: left unset, R_HOME/etc/Renviron defaults it to
     ``~/R/<platform>-library/<x.y>``, a host library. A folder that does not
     exist is dropped from ``.libPaths()``. ``NOT_CRAN`` runs the tests a
-    package skips only on CRAN's machines, as developers' checks do.
+    package skips only on CRAN's machines, as developers' checks do;
+    ``_R_CHECK_FORCE_SUGGESTS_=false`` says, as R CMD check does, that suggested
+    packages may be missing (the env left out those the channels lack).
     """
     environment = {
         key: value
@@ -153,6 +156,7 @@ def r_environment(prefix: Path, inherited: Mapping[str, str], no_library: Path) 
         CONDA_PREFIX=str(prefix),
         R_LIBS_USER=str(no_library),
         NOT_CRAN="true",
+        _R_CHECK_FORCE_SUGGESTS_="false",
     )
     return environment
 

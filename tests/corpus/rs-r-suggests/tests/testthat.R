@@ -1,0 +1,4 @@
+library(testthat)
+library(rssuggests)
+
+test_check("rssuggests")
