@@ -314,10 +314,12 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         )
     language = language_named(extra.language, artifact.filename)
     base = language.test_base_requirements
+    # The project's own pin on a base requirement (``pytest <8``) replaces the bare one.
+    pinned = {r.split()[0] for r in extra.test_requirements}
     requirements = [
         artifact.spec,
-        *base,
-        *(r for r in extra.test_requirements if r.split()[0] not in base),
+        *(r for r in base if r not in pinned),
+        *extra.test_requirements,
     ]
     named = {r.split()[0] for r in requirements}
     optional, left_out = await optional_that_fit(
