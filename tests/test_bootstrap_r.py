@@ -9,6 +9,7 @@ in a clean environment.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,8 +18,11 @@ import pytest
 from ruamel.yaml import YAML
 
 from dsprod.bootstrap.r import (
+    build_r_packages,
     environment_only_renviron,
     find_r_installation,
+    host_r,
+    r_inputs,
     relocated_r_launcher,
 )
 from dsprod.bootstrap.recipe_build import build_recipe, package_output
@@ -213,3 +217,75 @@ def test_compiler_stand_ins_carry_the_host_version_and_a_dsprod_build_string() -
         "DSPROD_COMPILER": "/usr/bin/gcc",
         "DSPROD_VARIABLES": "CC",
     }
+
+
+def half_installed_r(root: Path, *, dangling: bool) -> Path:
+    """A copy of the host's R whose ``etc/ldpaths`` is missing, as a broken install leaves it.
+
+    R_HOME's folders are links to the host's; ``etc/`` is copied with
+    ``ldpaths`` removed, or (``dangling``) linked to a file that does not
+    exist (Debian's link into /etc/R before the package is configured), and
+    the launcher points at the copy. Returns the folder to put first on PATH.
+    """
+    host_home = Path(subprocess.run(["R", "RHOME"], capture_output=True, text=True).stdout.strip())
+    home = root / "R"
+    home.mkdir(parents=True)
+    for entry in host_home.iterdir():
+        if entry.name not in ("etc", "bin"):
+            (home / entry.name).symlink_to(entry)
+    shutil.copytree(host_home / "etc", home / "etc", symlinks=True)
+    (home / "etc" / "ldpaths").unlink()
+    if dangling:
+        (home / "etc" / "ldpaths").symlink_to(root / "not-configured" / "ldpaths")
+    (home / "bin").mkdir()
+    for entry in (host_home / "bin").iterdir():
+        if entry.name != "R":
+            (home / "bin" / entry.name).symlink_to(entry)
+    launcher = (host_home / "bin" / "R").read_text()
+    (home / "bin" / "R").write_text(
+        launcher.replace(f"R_HOME_DIR={host_home}\n", f"R_HOME_DIR={home}\n", 1)
+    )
+    (home / "bin" / "R").chmod(0o755)
+    path = root / "path"
+    path.mkdir()
+    (path / "R").symlink_to(home / "bin" / "R")
+    return path
+
+
+@needs_r
+@pytest.mark.parametrize("dangling", [False, True], ids=["removed", "dangling-link"])
+def test_a_half_installed_r_is_reported_unusable_and_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dangling: bool
+) -> None:
+    path = half_installed_r(tmp_path / "broken", dangling=dangling)
+    monkeypatch.setenv("PATH", f"{path}:{os.environ['PATH']}")
+    installation, why = host_r()
+    assert installation is None
+    etc = tmp_path / "broken" / "R" / "etc"
+    assert why == (
+        f"R is unusable: {etc / 'ldpaths'} missing"
+        " (R is half-installed; finish its installation, e.g. dpkg --configure -a)"
+    )
+    said: list[str] = []
+    assert build_r_packages(tmp_path / "out", channels=[], report=said.append) == []
+    assert said == [f"{why}: no r-base in the channel (R packages cannot be built or tested)"]
+    assert r_inputs() is None  # repairing R changes the channel's inputs: it is rebuilt
+
+
+@needs_r
+def test_the_working_r_is_found_with_no_reason() -> None:
+    installation, why = host_r()
+    assert installation is not None and why == ""
+
+
+@needs_r
+def test_an_r_that_fails_to_start_is_reported_with_its_last_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = half_installed_r(tmp_path / "broken", dangling=False)
+    (tmp_path / "broken" / "R" / "bin" / "exec").unlink()  # the R binary is gone
+    monkeypatch.setenv("PATH", f"{path}:{os.environ['PATH']}")
+    installation, why = host_r()
+    assert installation is None
+    assert why.startswith(f"R is unusable: {path / 'R'} fails to start: ")
+    assert "exec/R" in why  # the launcher's own error line

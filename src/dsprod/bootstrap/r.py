@@ -26,7 +26,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 from dsprod.bootstrap.recipe_build import build_recipe, package_output
-from dsprod.errors import BuildFailed
+from dsprod.errors import BuildFailed, DsprodError
 from dsprod.languages.r.description import (
     R_BUILTIN_PACKAGES,
     conda_requirements,
@@ -115,20 +115,63 @@ class InstalledRPackage:
         return (self.folder / "libs").is_dir() or (self.folder / "bin").is_dir()
 
 
+class RUnusable(Exception):
+    """The host has an R that cannot run (half-installed, broken); the message says why."""
+
+
+_R_START_TIMEOUT_S = 120
+
+
+_R_CONFIGURATION = ("ldpaths", "Renviron", "Makeconf")
+"""Files in R_HOME/etc that R's launcher, R itself and ``R CMD INSTALL`` read."""
+
+
+def _missing_configuration(etc: Path) -> list[str]:
+    """R_HOME/etc files that are missing or dangling links (Debian links them into /etc/R,
+    which a half-done installation has not written yet). R still starts without
+    ``ldpaths``, after an error message; repackaging its folder would fail."""
+    dangling = {path.name for path in etc.iterdir() if not path.exists()} if etc.is_dir() else set()
+    missing = {name for name in _R_CONFIGURATION if not (etc / name).is_file()}
+    return [str(etc / name) for name in sorted(dangling | missing)]
+
+
 def find_r_installation(r_executable: str) -> RInstallation:
-    """Ask the host's R where it lives (Debian splits R_HOME across /usr/lib and /usr/share)."""
-    result = subprocess.run(
-        [r_executable, "--no-echo", "--vanilla", "-e", _R_LOCATIONS],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    """Ask the host's R where it lives (Debian splits R_HOME across /usr/lib and /usr/share).
+
+    Raises ``RUnusable`` with R's own last words when it cannot start or
+    answer, and naming the files when its configuration is missing (a
+    half-installed R whose ``etc/ldpaths`` is missing).
+    """
+    try:
+        result = subprocess.run(
+            [r_executable, "--no-echo", "--vanilla", "-e", _R_LOCATIONS],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=_R_START_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        raise RUnusable(f"{r_executable} did not answer in {_R_START_TIMEOUT_S} s") from None
+    except OSError as error:
+        raise RUnusable(f"{r_executable} cannot be run ({error.strerror})") from None
     locations = result.stdout.split()
     if result.returncode != 0 or len(locations) != 4:
-        raise BuildFailed(f"{r_executable} could not report its R_HOME: {result.stderr.strip()}")
+        said = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        why = said[-1] if said else f"exit code {result.returncode}, no R_HOME reported"
+        raise RUnusable(f"{r_executable} fails to start: {why}")
     home, share, include, doc = (Path(location) for location in locations)
-    version = read_description(home / "library" / "base" / "DESCRIPTION").get("Version", "")
-    return RInstallation(home, share, include, doc, r_version_to_pep440(version))
+    broken = _missing_configuration(home / "etc")
+    if broken:
+        raise RUnusable(
+            f"{', '.join(broken)} missing (R is half-installed; finish its installation,"
+            " e.g. dpkg --configure -a)"
+        )
+    try:
+        base = read_description(home / "library" / "base" / "DESCRIPTION")
+        version = r_version_to_pep440(base.get("Version", ""), where=f"{home}: base Version")
+    except DsprodError as error:
+        raise RUnusable(f"{r_executable}: {error}") from None
+    return RInstallation(home, share, include, doc, version)
 
 
 def relocated_r_launcher(script: str, installation: RInstallation) -> str:
@@ -322,10 +365,19 @@ def installed_closure(
         raise BuildFailed(f"R packages depend on each other in a cycle: {error.args[1]}") from error
 
 
-def host_r() -> RInstallation | None:
-    """The host's R, or None when R is not installed (the channel then has no R)."""
+def host_r() -> tuple[RInstallation | None, str]:
+    """The host's R, or None and why not (the channel then has no R).
+
+    An R that is installed but cannot run is treated as no R, with its reason:
+    the rest of the channel (Python, compilers) is still worth building.
+    """
     r_executable = shutil.which("R")
-    return find_r_installation(r_executable) if r_executable else None
+    if r_executable is None:
+        return None, "R not found on PATH"
+    try:
+        return find_r_installation(r_executable), ""
+    except RUnusable as error:
+        return None, f"R is unusable: {error}"
 
 
 def site_libraries(installation: RInstallation) -> list[Path]:
@@ -354,7 +406,7 @@ def _offered_closure(
 
 def r_inputs() -> dict[str, object] | None:
     """What the R part of the channel is made from (part of its cache key); None without R."""
-    installation = host_r()
+    installation, _why = host_r()
     if installation is None:
         return None
     closure = _offered_closure(installation, lambda _message: None)
@@ -374,9 +426,9 @@ def build_r_packages(
     dependencies. Without R on the host there is nothing to repackage: the
     channel simply has no R.
     """
-    installation = host_r()
+    installation, why = host_r()
     if installation is None:
-        report("R not found: no r-base in the channel (R packages cannot be built or tested)")
+        report(f"{why}: no r-base in the channel (R packages cannot be built or tested)")
         return []
     closure = _offered_closure(installation, report)
     packages: list[Path] = []
