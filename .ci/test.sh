@@ -10,7 +10,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # R and testthat from Debian: the R tests and the bootstrap channel's r-base need them.
 if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(testthat)' >/dev/null 2>&1; then
   as_root apt-get update -qq || exit 1
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq r-base-core r-cran-testthat >/dev/null || exit 1
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq r-base-core r-cran-testthat r-cran-rex >/dev/null || exit 1
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test,dev]' || exit 1

@@ -9,9 +9,11 @@ in a clean environment.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -289,3 +291,71 @@ def test_an_r_that_fails_to_start_is_reported_with_its_last_words(
     assert installation is None
     assert why.startswith(f"R is unusable: {path / 'R'} fails to start: ")
     assert "exec/R" in why  # the launcher's own error line
+
+
+ADDED_R_PACKAGE = "rex"
+"""Installed on this host (Debian's r-cran-rex), not in testthat's stack, pure R, and it
+imports lazyeval (compiled, also outside the stack): ``--r rex`` must bring both."""
+
+
+@pytest.mark.e2e
+@needs_r
+def test_bootstrap_r_adds_a_host_package_with_its_dependencies_and_keeps_it(
+    bootstrap_channel: Path, tmp_path: Path
+) -> None:
+    from dsprod.bootstrap import ensure_bootstrap_channel
+    from dsprod.bootstrap.channel import MANIFEST_NAME
+    from tests.projects import install
+
+    # A copy of the shared channel (and its wheels), so the shared one never changes.
+    shutil.copytree(bootstrap_channel, tmp_path / "channel", symlinks=True)
+    shutil.copytree(bootstrap_channel.parent / "wheels", tmp_path / "wheels")
+    testthat = next(tmp_path.glob("channel/*/r-testthat-*.conda"))
+    testthat_mtime = testthat.stat().st_mtime_ns
+    assert not list(tmp_path.glob("channel/*/r-rex-*.conda"))
+
+    said: list[str] = []
+    channel = asyncio.run(
+        ensure_bootstrap_channel(tmp_path, extra_r=[ADDED_R_PACKAGE], report=said.append)
+    )
+    assert [p.name.split("-")[1] for p in channel.glob("*/r-*.conda")].count("rex") == 1
+    assert list(channel.glob("noarch/r-rex-*.conda"))
+    assert list(channel.glob("linux-64/r-lazyeval-*.conda"))  # compiled: built for this R
+    assert testthat.stat().st_mtime_ns == testthat_mtime  # the stack is not rebuilt
+    assert any("2 R packages (rex and dependencies new to the channel)" in m for m in said)
+    assert json.loads((channel / MANIFEST_NAME).read_text())["r_requests"] == ["rex"]
+
+    env = tmp_path / "env"
+    install(env, [channel.as_uri()], "r-rex")
+    result = _rscript(env, 'library(rex); cat(grepl(rex("a", digit), c("a1", "b2")))')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "TRUE FALSE"
+
+    asyncio.run(ensure_bootstrap_channel(tmp_path, refresh=True))  # a full rebuild ...
+    assert json.loads((channel / MANIFEST_NAME).read_text())["r_requests"] == ["rex"]
+    assert list(channel.glob("noarch/r-rex-*.conda"))  # ... keeps what --r added
+    assert list(channel.glob("linux-64/r-lazyeval-*.conda"))
+
+
+@needs_r
+def test_bootstrap_r_of_a_package_the_host_lacks_says_how_to_install_it(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dsprod", "bootstrap", "--r", "NotAnRPackage"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DSPROD_BOOTSTRAP_DIR": str(tmp_path / "boot")},
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "R package 'NotAnRPackage' is not installed on this host" in lines[0]
+    assert lines[0].endswith("apt-get install r-cran-notanrpackage")
+    assert not (tmp_path / "boot").exists()  # refused before anything was built
+
+
+@needs_r
+def test_bootstrap_r_names_are_taken_as_the_host_spells_them() -> None:
+    from dsprod.bootstrap.r import requested_r_packages
+
+    assert requested_r_packages(["r6", "REX", "rex"]) == ["R6", "rex"]

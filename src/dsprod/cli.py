@@ -322,15 +322,25 @@ async def owner(session: pipeline.Session, name: str | None, repository: str | N
     "--pypi", "pypi", multiple=True, metavar="NAME", help="Also add this PyPI package (repeatable)."
 )
 @click.option(
+    "--r",
+    "r_packages",
+    multiple=True,
+    metavar="NAME",
+    help="Also add this R package installed on the host, with its R dependencies (repeatable).",
+)
+@click.option(
     "--refresh", is_flag=True, help="Rebuild the channel even if its inputs are unchanged."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-def bootstrap(pypi: tuple[str, ...], refresh: bool, as_json: bool) -> None:
+def bootstrap(
+    pypi: tuple[str, ...], r_packages: tuple[str, ...], refresh: bool, as_json: bool
+) -> None:
     """Make the local dependency channel from this host, without conda-forge.
 
     It holds this host's Python repackaged as `python`, pip, setuptools, wheel,
     pytest and the common build backends converted from PyPI wheels, and (when
-    R is installed) R as `r-base`. It is stored per user
+    R is installed) R as `r-base` with testthat and the R packages named by
+    --r (installed on the host, e.g. Debian's r-cran-NAME). It is stored per user
     ($DSPROD_BOOTSTRAP_DIR overrides) and reused while its inputs are unchanged.
     Name it `bootstrap` in dependency_channels or DSPROD_DEPENDENCY_CHANNELS.
     """
@@ -339,7 +349,12 @@ def bootstrap(pypi: tuple[str, ...], refresh: bool, as_json: bool) -> None:
     try:
         names = [name for entry in pypi for name in entry.split(",") if name.strip()]
         channel = asyncio.run(
-            ensure_bootstrap_channel(extra_pypi=names, report=_reporter(as_json), refresh=refresh)
+            ensure_bootstrap_channel(
+                extra_pypi=names,
+                extra_r=r_packages,
+                report=_reporter(as_json),
+                refresh=refresh,
+            )
         )
     except DsprodError as error:
         _fail(error, as_json)

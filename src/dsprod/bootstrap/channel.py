@@ -4,9 +4,9 @@ conda-forge is unreachable, yet every build and test environment needs a
 ``python`` and the tools around it. This module assembles a local file channel
 from the running interpreter (``python.py``), PyPI wheels (``pypi.py``),
 stand-ins for the host's compilers (``compilers.py``) and, when R is installed,
-the host's R with testthat's stack (``r.py``); it caches the channel per user
-and reuses it while its inputs are unchanged. R is optional: without it the
-channel simply has no ``r-base``.
+the host's R with testthat's stack and the R packages asked for (``r.py``); it
+caches the channel per user and reuses it while its inputs are unchanged. R
+is optional: without a usable R the channel simply has no ``r-base``.
 
 Layout of the bootstrap folder::
 
@@ -40,7 +40,12 @@ from rattler.index import index_fs
 from dsprod.bootstrap.compilers import build_compiler_packages, host_compilers
 from dsprod.bootstrap.pypi import convert_wheel, download, resolve
 from dsprod.bootstrap.python import build_python_packages
-from dsprod.bootstrap.r import build_r_packages, r_inputs
+from dsprod.bootstrap.r import (
+    add_r_packages,
+    build_r_packages,
+    r_inputs,
+    requested_r_packages,
+)
 from dsprod.conda.names import pypi_to_conda
 from dsprod.errors import InputError
 from dsprod.progress import Report, silent
@@ -99,6 +104,7 @@ async def ensure_bootstrap_channel(
     directory: Path | None = None,
     extra_pypi: Sequence[str] = (),
     *,
+    extra_r: Sequence[str] = (),
     report: Report = silent,
     refresh: bool = False,
 ) -> Path:
@@ -106,11 +112,15 @@ async def ensure_bootstrap_channel(
 
     ``extra_pypi`` requirements (``dsprod bootstrap --pypi``) are added with
     their dependencies to the channel there is; ``refresh`` rebuilds it all.
+    ``extra_r`` names R packages installed on the host (``dsprod bootstrap
+    --r``), repackaged with their R dependencies as testthat's stack is.
     A rebuild (refresh, or changed inputs such as a new Python) adds back what
-    earlier calls added, so a user's ``--pypi`` packages survive it.
-    Raises ``InputError`` for a requirement pip cannot satisfy with wheels.
+    earlier calls added, so a user's ``--pypi`` and ``--r`` packages survive it.
+    Raises ``InputError`` for a requirement pip cannot satisfy with wheels, or
+    an R package the host does not have.
     """
     requested = [_checked_requirement(text) for text in extra_pypi]
+    requested_r = requested_r_packages(extra_r)
     root = Path(directory) if directory is not None else default_bootstrap_dir()
     root.mkdir(parents=True, exist_ok=True)
     channel = bootstrap_channel_dir(root)
@@ -120,13 +130,24 @@ async def ensure_bootstrap_channel(
             earlier = manifest["pypi_requests"] if manifest else []
             kept = [r for r in earlier if r not in BASE_PYPI_PACKAGES]
             requested = list(dict.fromkeys([*kept, *requested]))
-            manifest = await _build_channel(root, channel, report)
-        elif all(req in manifest["pypi_requests"] for req in requested):
+            requested_r = list(dict.fromkeys([*_r_requests(manifest), *requested_r]))
+            manifest = await _build_channel(root, channel, report, requested_r)
+        elif all(req in manifest["pypi_requests"] for req in requested) and all(
+            name in _r_requests(manifest) for name in requested_r
+        ):
             report(f"bootstrap channel: up to date at {channel}")
         missing = [req for req in requested if req not in manifest["pypi_requests"]]
         if missing:
             await _add_pypi(root, channel, manifest, missing, report)
+        missing_r = [name for name in requested_r if name not in _r_requests(manifest)]
+        if missing_r:
+            await _add_r(root, channel, manifest, missing_r, report)
     return channel
+
+
+def _r_requests(manifest: dict[str, Any] | None) -> list[str]:
+    """R packages earlier ``bootstrap --r`` calls asked for (none in older manifests)."""
+    return list(manifest.get("r_requests", [])) if manifest else []
 
 
 def read_manifest(channel: Path) -> dict[str, Any] | None:
@@ -155,7 +176,9 @@ def _exclusive_lock(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-async def _build_channel(root: Path, channel: Path, report: Report) -> dict[str, Any]:
+async def _build_channel(
+    root: Path, channel: Path, report: Report, requested_r: Sequence[str] = ()
+) -> dict[str, Any]:
     """Build a whole channel beside ``channel`` and swap it in when complete."""
     started = time.monotonic()
     for leftover in [*root.glob("channel.building-*"), *root.glob("channel.old-*")]:
@@ -167,11 +190,20 @@ async def _build_channel(root: Path, channel: Path, report: Report) -> dict[str,
         built = [
             *build_python_packages(Path(work), [str(staging)], report),
             *build_compiler_packages(Path(work), [str(staging)], report),
-            *build_r_packages(Path(work) / "r-output", channels=[str(staging)], report=report),
+            *build_r_packages(
+                Path(work) / "r-output",
+                channels=[str(staging)],
+                report=report,
+                requested=requested_r,
+            ),
         ]
         for package in built:
             shutil.move(package, staging / package.parent.name / package.name)
-    manifest: dict[str, Any] = {"inputs": inputs_key(), "pypi_requests": list(BASE_PYPI_PACKAGES)}
+    manifest: dict[str, Any] = {
+        "inputs": inputs_key(),
+        "pypi_requests": list(BASE_PYPI_PACKAGES),
+        "r_requests": list(requested_r),
+    }
     _convert(_fetch_new_wheels(root, staging, BASE_PYPI_PACKAGES, report), staging, report)
     await _index(staging, report)
     _write_manifest(staging, manifest)
@@ -201,6 +233,30 @@ async def _add_pypi(
     _convert(wheels, channel, report)
     await _index(channel, report)
     manifest["pypi_requests"] = [*manifest["pypi_requests"], *requirements]
+    _write_manifest(channel, manifest)
+
+
+async def _add_r(
+    root: Path, channel: Path, manifest: dict[str, Any], names: Sequence[str], report: Report
+) -> None:
+    """Add the host's R packages ``names`` with the dependencies the channel lacks.
+
+    They are built before the channel is touched: a failed build leaves the
+    channel (and its manifest) as it was.
+    """
+    with tempfile.TemporaryDirectory(prefix="work-", dir=root) as work:
+        built = add_r_packages(
+            Path(work),
+            names,
+            channels=[str(channel)],
+            in_channel=lambda name: any(channel.glob(f"*/{name}-*.conda")),
+            report=report,
+        )
+        (channel / MANIFEST_NAME).unlink()
+        for package in built:
+            shutil.move(package, channel / package.parent.name / package.name)
+    await _index(channel, report)
+    manifest["r_requests"] = [*_r_requests(manifest), *names]
     _write_manifest(channel, manifest)
 
 

@@ -20,13 +20,13 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 from dsprod.bootstrap.recipe_build import build_recipe, package_output
-from dsprod.errors import BuildFailed, DsprodError
+from dsprod.errors import BuildFailed, DsprodError, InputError
 from dsprod.languages.r.description import (
     R_BUILTIN_PACKAGES,
     conda_requirements,
@@ -42,7 +42,8 @@ R_BASE_LICENSE = "GPL-2.0-or-later"
 """R is ``GPL-2 | GPL-3`` (its COPYING), which SPDX writes as GPL-2.0-or-later."""
 
 TESTTHAT_ROOTS = ("testthat",)
-"""The R packages bootstrap offers; their recursive Depends/Imports come along."""
+"""The R packages bootstrap always offers (``bootstrap --r`` adds more); their recursive
+Depends/Imports come along."""
 
 PREFIX_PLACEHOLDER = "@DSPROD_PREFIX@"
 """Written into launcher files; the build script replaces it with ``$PREFIX``."""
@@ -386,22 +387,57 @@ def site_libraries(installation: RInstallation) -> list[Path]:
 
 
 def _offered_closure(
-    installation: RInstallation, report: Callable[[str], None]
+    installation: RInstallation, report: Callable[[str], None], requested: Sequence[str] = ()
 ) -> list[InstalledRPackage]:
-    """``TESTTHAT_ROOTS`` that are installed, with their dependencies; missing roots are reported.
+    """``TESTTHAT_ROOTS`` and ``requested`` that are installed, with their dependencies.
 
-    R without testthat still gives a channel that can build R packages; only
-    their tests need testthat.
+    A root that is not installed is reported and left out: R without
+    testthat still gives a channel that can build R packages (only their
+    tests need testthat), and a package requested earlier (``bootstrap --r``)
+    and since removed from the host must not stop a rebuild.
     """
     libraries = site_libraries(installation)
+    roots = list(dict.fromkeys([*TESTTHAT_ROOTS, *requested]))
     installed = [
         root
-        for root in TESTTHAT_ROOTS
+        for root in roots
         if any((library / root / "DESCRIPTION").is_file() for library in libraries)
     ]
-    for root in sorted(set(TESTTHAT_ROOTS) - set(installed)):
+    for root in [root for root in roots if root not in installed]:
         report(f"R package {root} is not installed (apt install r-cran-{root.lower()}): left out")
     return installed_closure(installed, libraries, installation)
+
+
+def requested_r_packages(names: Sequence[str]) -> list[str]:
+    """``bootstrap --r`` names as the host spells them (``r6`` -> ``R6``), each installed.
+
+    Raises ``InputError`` naming the first package this host does not have,
+    or why there is no R to take it from.
+    """
+    if not names:
+        return []
+    installation, why = host_r()
+    if installation is None:
+        raise InputError(f"bootstrap --r {names[0]}: {why}; R packages come from the host's R")
+    libraries = site_libraries(installation)
+    installed = {
+        folder.name.lower(): folder.name
+        for library in libraries
+        if library.is_dir()
+        for folder in library.iterdir()
+        if (folder / "DESCRIPTION").is_file()
+    }
+    found = []
+    for name in names:
+        spelled = installed.get(name.strip().lower())
+        if spelled is None:
+            raise InputError(
+                f"bootstrap --r {name}: R package {name!r} is not installed on this host"
+                f" (in {', '.join(str(lib) for lib in libraries)}); install it first,"
+                f" e.g. apt-get install r-cran-{name.strip().lower()}"
+            )
+        found.append(spelled)
+    return list(dict.fromkeys(found))
 
 
 def r_inputs() -> dict[str, object] | None:
@@ -418,19 +454,23 @@ def r_inputs() -> dict[str, object] | None:
 
 
 def build_r_packages(
-    output_dir: Path, *, channels: list[str], report: Callable[[str], None]
+    output_dir: Path,
+    *,
+    channels: list[str],
+    report: Callable[[str], None],
+    requested: Sequence[str] = (),
 ) -> list[Path]:
-    """Build ``r-base`` and testthat's packages from the host's R into ``output_dir``.
+    """Build ``r-base``, testthat's packages and ``requested`` ones from the host's R.
 
     Returns the package files, ``r-base`` first and every package after its
-    dependencies. Without R on the host there is nothing to repackage: the
-    channel simply has no R.
+    dependencies. Without a usable R on the host there is nothing to
+    repackage: the channel simply has no R.
     """
     installation, why = host_r()
     if installation is None:
         report(f"{why}: no r-base in the channel (R packages cannot be built or tested)")
         return []
-    closure = _offered_closure(installation, report)
+    closure = _offered_closure(installation, report, requested)
     packages: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="dsprod-r-recipes-") as recipes:
         recipe_dir = Path(recipes) / "r-base"
@@ -442,14 +482,60 @@ def build_r_packages(
             f"({time.monotonic() - started:.1f} s)"
         )
         started = time.monotonic()
-        for package in closure:
-            recipe, warning = r_package_recipe(package, installation)
-            if warning:
-                report(warning)
-            recipe_dir = Path(recipes) / package.name
-            packages += build_recipe(recipe, recipe_dir, output_dir, channels)
+        packages += _build_closure(
+            closure, installation, Path(recipes), output_dir, channels, report
+        )
+        roots = ", ".join(dict.fromkeys([*TESTTHAT_ROOTS, *requested]))
         report(
-            f"{len(closure)} R packages ({', '.join(TESTTHAT_ROOTS)} and dependencies): "
+            f"{len(closure)} R packages ({roots} and dependencies): "
             f"repackaged ({time.monotonic() - started:.1f} s)"
         )
+    return packages
+
+
+def add_r_packages(
+    output_dir: Path,
+    names: Sequence[str],
+    *,
+    channels: list[str],
+    in_channel: Callable[[str], bool],
+    report: Callable[[str], None],
+) -> list[Path]:
+    """Build the installed R packages ``names`` and those of their dependencies that
+    ``in_channel`` (given a conda name) says the channel lacks, dependencies first."""
+    installation, why = host_r()
+    if installation is None:
+        raise InputError(f"bootstrap --r: {why}")
+    closure = [
+        package
+        for package in installed_closure(names, site_libraries(installation), installation)
+        if not in_channel(r_conda_name(package.name))
+    ]
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="dsprod-r-recipes-") as recipes:
+        packages = _build_closure(
+            closure, installation, Path(recipes), output_dir, channels, report
+        )
+    report(
+        f"{len(closure)} R packages ({', '.join(names)} and dependencies new to the channel):"
+        f" repackaged ({time.monotonic() - started:.1f} s)"
+    )
+    return packages
+
+
+def _build_closure(
+    closure: Sequence[InstalledRPackage],
+    installation: RInstallation,
+    recipes: Path,
+    output_dir: Path,
+    channels: list[str],
+    report: Callable[[str], None],
+) -> list[Path]:
+    """One package per installed R package, in the given (dependency) order."""
+    packages: list[Path] = []
+    for package in closure:
+        recipe, warning = r_package_recipe(package, installation)
+        if warning:
+            report(warning)
+        packages += build_recipe(recipe, recipes / package.name, output_dir, channels)
     return packages
