@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# R and testthat from Debian: the R tests and the bootstrap channel's r-base need them.
-if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(testthat)' >/dev/null 2>&1; then
+# R and testthat from Debian: the R tests and the bootstrap channel's r-base need them
+# (rex: the package the `bootstrap --r` test repackages).
+if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(testthat); library(rex)' >/dev/null 2>&1; then
   as_root apt-get update -qq || exit 1
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq r-base-core r-cran-testthat r-cran-rex >/dev/null || exit 1
 fi
