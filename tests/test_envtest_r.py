@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,6 +16,12 @@ from dsprod.languages.r import runner as r_runner
 from dsprod.languages.r.runner import SCRIPTS_SUITE, CaseResult, Completed
 
 pytestmark = pytest.mark.selftest
+
+HOST_PREFIX = Path("/usr")
+"""The host's R (``/usr/bin/R``, ``/usr/bin/Rscript``) stands in for an env's."""
+needs_r = pytest.mark.skipif(
+    not (HOST_PREFIX / "bin" / "R").is_file(), reason="R is not installed in /usr"
+)
 
 
 def make_tests(root: Path, files: dict[str, str]) -> Path:
@@ -108,6 +115,7 @@ def test_the_environment_keeps_no_r_setting_of_the_caller(tmp_path: Path) -> Non
     assert {k for k in environment if k.startswith("R")} == {"R_LIBS_USER"}
     assert environment["HOME"] == "/root"
     assert environment["NOT_CRAN"] == "true"
+    assert environment["_R_CHECK_FORCE_SUGGESTS_"] == "false"  # Suggests may be missing
 
 
 def test_testthat_results_become_cases(tmp_path: Path) -> None:
@@ -170,3 +178,75 @@ def test_an_empty_run_is_an_empty_report(tmp_path: Path) -> None:
     path = tmp_path / "junit.xml"
     r_runner.write_junit([], path)
     assert junit_counts(path) == (0, 0, 0, 0)
+
+
+SCRIPT = 'x <- c(3, 1, 2)\nsort(x)\ncat("done\\n")\n'
+
+
+def saved_output(text: str) -> str:
+    """What a maintainer's R CMD BATCH wrote: another R's banner, other timings."""
+    return (
+        "\nR version 4.0.5 (2021-03-31) -- \"Shake and Throw\"\n\nType 'q()' to quit R.\n\n"
+        f"{text}> \n> proc.time()\n   user  system elapsed \n  9.999   0.001   9.999 \n"
+    )
+
+
+@needs_r
+def test_a_script_matching_its_rout_save_passes_whatever_the_banner_and_timings(
+    tmp_path: Path,
+) -> None:
+    tests = make_tests(
+        tmp_path,
+        {
+            "sorting.R": SCRIPT,
+            "sorting.Rout.save": saved_output(
+                '> x <- c(3, 1, 2)\n> sort(x)\n[1] 1 2 3\n> cat("done\\n")\ndone\n'
+            ),
+        },
+    )
+    script = tests / "sorting.R"
+    saved = r_runner.reference_output(script)
+    assert saved == tests / "sorting.Rout.save"
+    completed, case = r_runner.run_and_compare(HOST_PREFIX, script, saved, os.environ)
+    assert (completed.exit_code, case.failures, case.errors) == (0, (), ()), completed.output
+
+
+@needs_r
+def test_a_script_whose_output_changed_fails_with_rdiffs_lines(tmp_path: Path) -> None:
+    tests = make_tests(
+        tmp_path,
+        {
+            "sorting.R": SCRIPT,
+            "sorting.Rout.save": saved_output(
+                '> x <- c(3, 1, 2)\n> sort(x)\n[1] 3 2 1\n> cat("done\\n")\ndone\n'
+            ),
+        },
+    )
+    script = tests / "sorting.R"
+    completed, case = r_runner.run_and_compare(
+        HOST_PREFIX, script, tests / "sorting.Rout.save", os.environ
+    )
+    assert completed.exit_code == 1
+    assert case.errors == ()
+    assert case.failures[0].startswith("sorting.Rout differs from sorting.Rout.save")
+    assert "< [1] 1 2 3" in case.failures[0] and "> [1] 3 2 1" in case.failures[0]
+
+
+@needs_r
+def test_a_script_with_a_rout_save_that_stops_is_an_error_not_a_difference(
+    tmp_path: Path,
+) -> None:
+    tests = make_tests(
+        tmp_path, {"broken.R": 'stop("no data")\n', "broken.Rout.save": saved_output("")}
+    )
+    completed, case = r_runner.run_and_compare(
+        HOST_PREFIX, tests / "broken.R", tests / "broken.Rout.save", os.environ
+    )
+    assert completed.exit_code == 1
+    assert case.errors[0].startswith("R CMD BATCH exited 1")
+    assert "no data" in case.errors[0]
+
+
+def test_a_script_without_a_rout_save_has_no_reference(tmp_path: Path) -> None:
+    tests = make_tests(tmp_path, {"plain.R": "1\n", "other.Rout.save": ""})
+    assert r_runner.reference_output(tests / "plain.R") is None

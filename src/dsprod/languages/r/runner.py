@@ -24,7 +24,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dsprod.envtest.result import TestRun, junit_counts, tail
@@ -116,9 +116,15 @@ def run_r_tests(
         cases += testthat_cases(results, completed)
     for script in plain_scripts(tests):
         script_started = time.monotonic()
-        completed = _run(script_command(prefix, script), tests, environment)
+        saved = reference_output(script)
+        if saved is None:
+            completed = _run(script_command(prefix, script), tests, environment)
+            case = script_case(script.name, completed, time.monotonic() - script_started)
+        else:
+            completed, case = run_and_compare(prefix, script, saved, environment)
+            case = replace(case, time_s=round(time.monotonic() - script_started, 3))
         runs.append(completed)
-        cases.append(script_case(script.name, completed, time.monotonic() - script_started))
+        cases.append(case)
     duration = time.monotonic() - started
     write_junit(cases, junit_xml)
     tests_run, failures, errors, skipped = junit_counts(junit_xml)
@@ -184,6 +190,70 @@ def plain_scripts(tests: Path) -> list[Path]:
         and path.suffix in (".R", ".r")
         and not _TEST_CHECK.search(path.read_text(encoding="utf-8", errors="replace"))
     )
+
+
+def reference_output(script: Path) -> Path | None:
+    """``tests/foo.Rout.save`` for ``tests/foo.R``: the output R CMD check compares with."""
+    saved = script.with_name(f"{script.stem}.Rout.save")
+    return saved if saved.is_file() else None
+
+
+def batch_command(prefix: Path, script: Path) -> list[str]:
+    """``R CMD BATCH --vanilla``, as R CMD check runs a script that has a ``.Rout.save``."""
+    return [
+        str(prefix / "bin" / "R"),
+        "CMD",
+        "BATCH",
+        "--vanilla",
+        script.name,
+        f"{script.stem}.Rout",
+    ]
+
+
+def rdiff_command(prefix: Path, output: Path, saved: Path) -> list[str]:
+    """R's own comparison, ``tools::Rdiff(out, save, useDiff = TRUE)``: it drops the
+    startup banner and the timing lines before comparing, and exits 1 on a difference."""
+    code = "args <- commandArgs(TRUE); quit(status = tools::Rdiff(args[1], args[2], TRUE))"
+    return [
+        str(prefix / "bin" / "Rscript"),
+        *RSCRIPT_OPTIONS,
+        "-e",
+        code,
+        str(output),
+        str(saved),
+    ]
+
+
+def run_and_compare(
+    prefix: Path, script: Path, saved: Path, environment: Mapping[str, str]
+) -> tuple[Completed, CaseResult]:
+    """Run ``script`` as R CMD check does (BATCH, ``LANGUAGE=C``, R's tests startup
+    file), then compare its ``.Rout`` with ``saved``.
+
+    A script that stops with an error fails as without a ``.Rout.save``. A
+    difference fails too, with Rdiff's lines: R CMD check only reports it, but
+    the saved output is the one assertion such a script makes.
+    """
+    tests = script.parent
+    batch_environment = {**environment, "LANGUAGE": "C"}
+    startup = prefix / "lib" / "R" / "share" / "R" / "tests-startup.R"
+    if startup.is_file():
+        (tests / "startup.Rs").write_bytes(startup.read_bytes())
+        batch_environment["R_TESTS"] = "startup.Rs"
+    ran = _run(batch_command(prefix, script), tests, batch_environment)
+    output = tests / f"{script.stem}.Rout"
+    if ran.exit_code != 0:
+        written = output.read_text(encoding="utf-8", errors="replace") if output.is_file() else ""
+        said = f"R CMD BATCH exited {ran.exit_code}\n{tail(ran.output + written)}"
+        return Completed(ran.exit_code, said), CaseResult(
+            SCRIPTS_SUITE, script.name, errors=(said,)
+        )
+    compared = _run(rdiff_command(prefix, output, saved), tests, environment)
+    if compared.exit_code == 0:
+        return compared, CaseResult(SCRIPTS_SUITE, script.name)
+    difference = f"{output.name} differs from {saved.name} (tools::Rdiff):\n{compared.output}"
+    failure = CaseResult(SCRIPTS_SUITE, script.name, failures=(tail(difference),))
+    return Completed(compared.exit_code, difference), failure
 
 
 def testthat_command(
