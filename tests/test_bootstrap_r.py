@@ -359,3 +359,32 @@ def test_bootstrap_r_names_are_taken_as_the_host_spells_them() -> None:
     from dsprod.bootstrap.r import requested_r_packages
 
     assert requested_r_packages(["r6", "REX", "rex"]) == ["R6", "rex"]
+
+
+@pytest.mark.e2e
+@needs_r
+def test_dsprod_bootstrap_with_a_half_installed_r_builds_the_channel_without_r(
+    bootstrap_channel: Path, tmp_path: Path
+) -> None:
+    path = half_installed_r(tmp_path / "broken", dangling=True)
+    boot = tmp_path / "boot"
+    boot.mkdir()
+    shutil.copytree(bootstrap_channel.parent / "wheels", boot / "wheels")  # no downloads
+    result = subprocess.run(
+        [sys.executable, "-m", "dsprod", "bootstrap"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PATH": f"{path}:{os.environ['PATH']}",
+            "DSPROD_BOOTSTRAP_DIR": str(boot),
+        },
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    ldpaths = tmp_path / "broken" / "R" / "etc" / "ldpaths"
+    assert f"R is unusable: {ldpaths} missing (R is half-installed" in result.stderr
+    assert "no r-base in the channel" in result.stderr
+    channel = boot / "channel"
+    assert list(channel.glob("linux-64/python-*.conda"))
+    assert not list(channel.glob("*/r-*.conda"))
