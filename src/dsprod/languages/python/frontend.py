@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import rattler
 from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
@@ -37,31 +38,48 @@ from dsprod.languages.python.tables import Table
 from dsprod.progress import Report
 from dsprod.project import ProjectInfo
 
-# Backends whose get_requires_for_build_wheel returns nothing a project's own
-# [build-system] table does not already say (setuptools with a pyproject: [];
-# hatchling: the plugins' own declared dependencies), so asking them would cost
-# an env per build for nothing. The legacy setuptools backend is asked:
-# setup.py's setup_requires exists only in its answer.
-STATIC_BACKENDS = frozenset(
-    {
-        "setuptools.build_meta",
-        "hatchling.build",
-        "flit_core.buildapi",
-        "pdm.backend",
-        "poetry.core.masonry.api",
-    }
-)
+# Backends whose get_requires_for_build_wheel says nothing the project's own
+# files do not say statically (flit, pdm, poetry: []). setuptools and hatchling
+# answer from files dsprod can see: they are asked only when those files can add
+# something (``_may_add_requirements``). Measured: asking costs 2-4.5 s (an env of
+# the static requirements, then the hook), a fifth of a small build.
+STATIC_BACKENDS = frozenset({"flit_core.buildapi", "pdm.backend", "poetry.core.masonry.api"})
+_SETUPTOOLS_BACKENDS = frozenset({"setuptools.build_meta", "setuptools.build_meta:__legacy__"})
 # Environment variables of ours that must not reach the backend's python.
 _PRIVATE_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")
 
 
-def asks_backend(build_system: BuildSystem) -> bool:
-    """Whether the backend must be asked for its requirements (PEP 517 dynamic ones).
+def asks_backend(build_system: BuildSystem, root: Path, pyproject: Mapping[str, Any]) -> bool:
+    """Whether the backend must be asked for its requirements (PEP 517's dynamic ones).
 
-    Always for an in-tree backend or one dsprod does not know; never for the
-    common backends whose answer is their static table (``STATIC_BACKENDS``).
+    Always for an in-tree backend (``backend-path``) or one dsprod does not
+    know; for setuptools and hatchling when the project's files can make them
+    add requirements; never for backends whose answer is always empty.
     """
-    return bool(build_system.backend_path) or build_system.backend not in STATIC_BACKENDS
+    if build_system.backend_path:
+        return True
+    if build_system.backend in STATIC_BACKENDS:
+        return False
+    if build_system.backend in _SETUPTOOLS_BACKENDS:
+        # setup_requires, in setup.py (any code) or setup.cfg [options]
+        cfg = root / "setup.cfg"
+        return (root / "setup.py").is_file() or (
+            cfg.is_file() and "setup_requires" in cfg.read_text(errors="replace")
+        )
+    if build_system.backend == "hatchling.build":
+        # builder and build-hook dependencies: [tool.hatch.build(.targets.*)(.hooks.*)]
+        return _mentions_dependencies(pyproject.get("tool", {}).get("hatch", {}).get("build", {}))
+    return True
+
+
+def _mentions_dependencies(table: Any) -> bool:
+    """True when a nested table has a ``dependencies`` or ``require-runtime-*`` key."""
+    if not isinstance(table, Mapping):
+        return False
+    return any(
+        key == "dependencies" or key.startswith("require-runtime-") or _mentions_dependencies(value)
+        for key, value in table.items()
+    )
 
 
 async def resolve_build_requirements(
@@ -71,22 +89,25 @@ async def resolve_build_requirements(
     python = await build_python(channels, info.host_requirements[0])
     resolved = read_python_project(info.root, info.version, build_python=python)
     pyproject_file = info.root / "pyproject.toml"
-    if not pyproject_file.is_file():
-        return resolved
-    build_system = read_build_system(Table(load_pyproject(pyproject_file), pyproject_file, ""))
-    if not asks_backend(build_system):
+    pyproject = load_pyproject(pyproject_file) if pyproject_file.is_file() else {}
+    build_system = read_build_system(
+        Table(pyproject, pyproject_file, "") if pyproject_file.is_file() else None
+    )
+    if not asks_backend(build_system, info.root, pyproject):
         return resolved
     report(f"asking build backend {build_system.backend} for its requirements (python {python})")
+    declared_in = pyproject_file if pyproject_file.is_file() else info.root / "setup.py"
+    where = f"{declared_in}: [build-system] build-backend {build_system.backend}"
     asked = await backend_requirements(
         info,
         build_system,
+        where,
         [f"python {python}", *resolved.host_requirements[1:]],
         channels,
         work_dir,
         report,
     )
-    where = f"{pyproject_file}: [build-system] build-backend {build_system.backend} returned"
-    dependencies = [parse_requirement(text, where) for text in asked]
+    dependencies = [parse_requirement(text, f"{where} returned") for text in asked]
     kept, notes = for_build_python(dependencies, python)
     warnings = list(resolved.warnings)
     added = [
@@ -121,6 +142,7 @@ async def build_python(channels: Sequence[str], python_spec: str) -> str:
 async def backend_requirements(
     info: ProjectInfo,
     build_system: BuildSystem,
+    where: str,
     static_specs: Sequence[str],
     channels: Sequence[str],
     work_dir: Path,
@@ -143,7 +165,6 @@ async def backend_requirements(
         runner=_runner(info.version.pep440),
         python_executable=str(prefix / "bin" / "python"),
     )
-    where = f"{info.root / 'pyproject.toml'}: [build-system] build-backend {build_system.backend}"
     try:
         return list(caller.get_requires_for_build_wheel())
     except BackendUnavailable as error:
