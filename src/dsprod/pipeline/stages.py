@@ -154,7 +154,8 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
         )
     unstable = session.settings.channel("unstable")
     existing = await _build_of_commit(session, unstable, info)
-    if existing is None:
+    maintained = select.maintained_recipe_path(info.root, info.conda_name).is_file()
+    if existing is None and not maintained:  # a maintained recipe says its own requirements
         project = await project_for_build(session, project)
         info = project.info
     for warning in info.warnings:
