@@ -14,7 +14,7 @@ import rattler_build
 
 from dsprod.bootstrap import BASE_PYPI_PACKAGES, ensure_bootstrap_channel
 from dsprod.bootstrap.channel import MANIFEST_NAME
-from dsprod.bootstrap.pypi import dsprod_build_string, wheel_dependencies
+from dsprod.bootstrap.pypi import dsprod_build_string, launcher, wheel_dependencies, wheel_scripts
 from dsprod.bootstrap.python import _SCRIPT as PYTHON_SCRIPT
 from dsprod.bootstrap.python import python_abi, python_recipe
 from dsprod.bootstrap.r import InstalledRPackage, RInstallation, r_package_recipe
@@ -51,6 +51,35 @@ def test_marker_dependencies_are_kept_only_where_they_apply(tmp_path: Path) -> N
         "typing_extensions >=4.1",
         "posix-only",
     ]
+
+
+def test_console_and_gui_scripts_are_read_from_the_wheel(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-1.0-cp311-cp311-linux_x86_64.whl"
+    entry_points = "\n".join(
+        [
+            "[console_scripts]",
+            "Demo-Tool = demo.cli:main",
+            "demo-extra = demo.cli:run [speedups]",
+            "[gui_scripts]",
+            "demo-gui = demo.gui:App.start",
+            "[demo.plugins]",
+            "not-a-script = demo.plugin",
+        ]
+    )
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo-1.0.dist-info/entry_points.txt", entry_points)
+    assert wheel_scripts(wheel) == {
+        "Demo-Tool": "demo.cli:main",
+        "demo-extra": "demo.cli:run",
+        "demo-gui": "demo.gui:App.start",
+    }
+
+
+def test_launcher_runs_the_attribute_path_with_the_env_python() -> None:
+    script = launcher("demo.gui:App.start")
+    assert script.startswith("#!/opt/anaconda1anaconda2anaconda3/bin/python\n")
+    assert "from demo.gui import App\n" in script
+    assert "sys.exit(App.start())" in script
 
 
 def _render(text: str) -> dict[str, dict]:
@@ -199,3 +228,40 @@ def test_extra_pypi_package_is_added_not_rebuilt(bootstrap_channel: Path, tmp_pa
     asyncio.run(ensure_bootstrap_channel(tmp_path, refresh=True))  # a full rebuild ...
     assert "six" in json.loads((channel / MANIFEST_NAME).read_text())["pypi_requests"]
     assert list(channel.glob("noarch/six-*.conda"))  # ... keeps what --pypi added
+
+
+@pytest.mark.e2e
+def test_console_scripts_of_binary_and_pure_wheels_run_from_a_fresh_env(
+    bootstrap_channel: Path, tmp_path: Path
+) -> None:
+    """cython (a binary wheel: whl2conda gives it no bin/), meson (pure), ninja (ships its own)."""
+    import rattler
+
+    shutil.copytree(bootstrap_channel, tmp_path / "channel", symlinks=True)
+    tools = ["cython", "meson", "ninja"]
+    channel = asyncio.run(ensure_bootstrap_channel(tmp_path, extra_pypi=tools))
+    assert any(channel.glob("linux-64/cython-*.conda"))  # a platform package, not noarch
+
+    async def make_env() -> Path:
+        prefix = tmp_path / "env"
+        records = await rattler.solve(
+            sources=[str(channel)],
+            specs=["python", *tools],
+            virtual_packages=rattler.VirtualPackage.detect(),
+        )
+        await rattler.install(records, target_prefix=prefix)
+        return prefix
+
+    prefix = asyncio.run(make_env())
+    for command, expected in (
+        ("cython", "Cython version"),
+        ("cythonize", "usage"),
+        ("meson", "."),
+        ("ninja", "."),
+    ):
+        argument = "--help" if command == "cythonize" else "--version"
+        result = subprocess.run(
+            [str(prefix / "bin" / command), argument], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        assert expected in result.stdout + result.stderr, command

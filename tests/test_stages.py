@@ -19,8 +19,10 @@ from dsprod.artifact import read_artifact, sha256_of
 from dsprod.builders import BUILDERS
 from dsprod.config import load_settings
 from dsprod.errors import InputError, StoreRefused, VerifyFailed
+from dsprod.languages.python import PythonLanguage
 from dsprod.pipeline import stages
 from dsprod.pipeline.session import Session
+from dsprod.project import ProjectInfo
 from dsprod.recipe.model import BUILD_VARIABLES
 from dsprod.store.base import StoredPackage
 from dsprod.store.local import LocalStore
@@ -50,6 +52,19 @@ def hello_package(hello: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 @pytest.fixture
 def store(tmp_path: Path) -> FakeStore:
     return FakeStore(tmp_path / "blobs")
+
+
+@pytest.fixture(autouse=True)
+def channels_not_consulted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dependency channel is fake too: the frontend cannot look at it, so it is skipped.
+
+    (What it adds is tested with a real channel in test_build_requirements.py and the corpus.)
+    """
+
+    async def as_read(self: object, info: ProjectInfo, *_: object) -> ProjectInfo:
+        return info
+
+    monkeypatch.setattr(PythonLanguage, "resolve_build_requirements", as_read)
 
 
 def use_builder(monkeypatch: pytest.MonkeyPatch, builder: FakeBuilder) -> None:

@@ -142,7 +142,7 @@ async def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -
     An existing recipe is maintained by hand and is never overwritten without
     --regenerate.
     """
-    outcome = pipeline.recipe(session, regenerate=regenerate, to_stdout=to_stdout)
+    outcome = await pipeline.recipe(session, regenerate=regenerate, to_stdout=to_stdout)
     if outcome.text is not None:
         return {"recipe": outcome.text, "warnings": list(outcome.warnings), "_text": outcome.text}
     return {

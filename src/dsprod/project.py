@@ -55,3 +55,5 @@ class ProjectInfo:
     """Where the project's own tests live, relative to the git root of ``root``."""
     warnings: tuple[str, ...] = field(default=())
     """Things the reader could not map faithfully (shown to the user, never dropped silently)."""
+    notes: tuple[str, ...] = field(default=())
+    """Decisions worth a line that need no action (a build requirement whose marker is false)."""

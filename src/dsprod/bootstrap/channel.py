@@ -51,7 +51,7 @@ from dsprod.errors import InputError
 from dsprod.progress import Report, silent
 
 # Bump when the channel's content or layout changes, so cached channels rebuild.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 5
 
 BASE_PYPI_PACKAGES: tuple[str, ...] = (
     "pip",

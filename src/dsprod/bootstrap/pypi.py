@@ -7,6 +7,12 @@ converts. Two things whl2conda does not do for us are done here:
   wheels. We evaluate them for this host (the channel serves only this host's
   python) and keep the ones that apply: pytest gets ``iniconfig`` and
   ``pluggy`` but not ``tomli`` on 3.11.
+* Console scripts of binary wheels: whl2conda records a wheel's
+  ``console_scripts``/``gui_scripts`` only in ``info/link.json``, which conda
+  installers read for noarch python packages alone; a platform package (cython,
+  any compiled wheel) would install without ``bin/cython``, and a build system
+  that runs the command fails. We write those launchers into ``bin/`` with the
+  prefix placeholder in their shebang, as conda-build does.
 * Names and build strings: every package and dependency is named with
   ``pypi_to_conda``, as our recipes name them (it overrides some entries of
   the rename table whl2conda would apply), and build strings carry ``dsprod``
@@ -18,6 +24,7 @@ pack ourselves at zstd level 3: its default level 19 costs about 1 s/MB.
 
 from __future__ import annotations
 
+import configparser
 import hashlib
 import json
 import logging
@@ -198,6 +205,8 @@ def convert_wheel(wheel: Path, channel_dir: Path) -> Path:
         converter.std_renames = {}  # names are ours: pypi_to_conda, below
         tree = converter.convert()
         _restore_wheel_metadata(wheel, tree)
+        if not (tree / "info" / "link.json").is_file():
+            _write_entry_point_scripts(wheel, tree)
         index_path = tree / "info" / "index.json"
         index = json.loads(index_path.read_text(encoding="utf-8"))
         index["name"] = pypi_to_conda(index["name"])
@@ -273,3 +282,91 @@ def _restore_wheel_metadata(wheel: Path, tree: Path) -> None:
             entry["sha256"] = hashlib.sha256(original).hexdigest()
             entry["size_in_bytes"] = len(original)
     paths_file.write_text(json.dumps(paths, indent=2), encoding="utf-8")
+
+
+# conda's prefix placeholder: installers replace it with the env's prefix in files
+# that paths.json marks with it (rattler also rewrites over-long shebangs).
+_PREFIX_PLACEHOLDER = "/opt/anaconda1anaconda2anaconda3"
+_LAUNCHER = """#!{placeholder}/bin/python
+# -*- coding: utf-8 -*-
+import re
+import sys
+from {module} import {head}
+if __name__ == "__main__":
+    sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])
+    sys.exit({attribute}())
+"""
+
+
+def wheel_scripts(wheel: Path) -> dict[str, str]:
+    """The wheel's ``console_scripts`` and ``gui_scripts``: command name -> ``module:attr``.
+
+    Extras in a reference (``mod:main [cli]``) are dropped, as pip drops them.
+    """
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(
+            (
+                n
+                for n in archive.namelist()
+                if n.count("/") == 1 and n.endswith(".dist-info/entry_points.txt")
+            ),
+            None,
+        )
+        if name is None:
+            return {}
+        text = archive.read(name).decode("utf-8", errors="replace")
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # names keep their case
+    parser.read_string(text)
+    return {
+        command: reference.split("[", 1)[0].strip()
+        for section in ("console_scripts", "gui_scripts")
+        if parser.has_section(section)
+        for command, reference in parser.items(section)
+    }
+
+
+def launcher(reference: str) -> str:
+    """The ``bin/`` script that runs ``module:attr`` with the env's python (placeholder shebang)."""
+    module, _, attribute = reference.partition(":")
+    return _LAUNCHER.format(
+        placeholder=_PREFIX_PLACEHOLDER,
+        module=module.strip(),
+        head=attribute.strip().split(".", 1)[0],
+        attribute=attribute.strip(),
+    )
+
+
+def _write_entry_point_scripts(wheel: Path, tree: Path) -> None:
+    """Write the wheel's console scripts into ``bin/`` of a platform package's tree.
+
+    A script the wheel ships itself (``*.data/scripts``, e.g. ninja's binary)
+    is kept: it is what pip would install under that name.
+    """
+    paths_file, files_file = tree / "info" / "paths.json", tree / "info" / "files"
+    paths = json.loads(paths_file.read_text(encoding="utf-8"))
+    added: list[str] = []
+    for command, reference in sorted(wheel_scripts(wheel).items()):
+        relative = f"bin/{command}"
+        script = tree / relative
+        if script.exists() or ":" not in reference:
+            continue
+        content = launcher(reference).encode("utf-8")
+        script.parent.mkdir(exist_ok=True)
+        script.write_bytes(content)
+        script.chmod(0o755)
+        paths["paths"].append(
+            {
+                "_path": relative,
+                "path_type": "hardlink",
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "size_in_bytes": len(content),
+                "file_mode": "text",
+                "prefix_placeholder": _PREFIX_PLACEHOLDER,
+            }
+        )
+        added.append(relative)
+    if added:
+        paths_file.write_text(json.dumps(paths, indent=2), encoding="utf-8")
+        with files_file.open("a", encoding="utf-8") as handle:
+            handle.writelines(f"{relative}\n" for relative in added)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun
+from dsprod.progress import Report
 from dsprod.project import ProjectInfo
 from dsprod.recipe.extra import DsprodExtra
 from dsprod.recipe.model import About, Recipe
@@ -39,6 +40,17 @@ class Language(Protocol):
 
     def read(self, root: Path) -> ProjectInfo:
         """The project's metadata at HEAD, versioned from git with the project's own options."""
+        ...
+
+    async def resolve_build_requirements(
+        self, info: ProjectInfo, channels: Sequence[str], work_dir: Path, report: Report
+    ) -> ProjectInfo:
+        """``info`` as the build will see it, once the ``channels`` it resolves from are known.
+
+        The reader has no channels; what depends on them (the python a host env
+        gets, a build backend's own requirements) is settled here, before a
+        recipe is written. ``work_dir`` is scratch space removed afterwards.
+        """
         ...
 
     def recipe(self, info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:

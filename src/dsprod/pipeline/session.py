@@ -31,7 +31,7 @@ from dsprod.progress import Report
 from dsprod.store import Store, open_store
 
 WORK_DIR = ".dsprod"
-SCRATCH_KINDS = ("build", "test")
+SCRATCH_KINDS = ("build", "test", "resolve")
 """The scratch folders stages make in the work folder."""
 SCRATCH_NAME = re.compile(r"^(?P<kind>[a-z]+)-(?P<pid>\d+)@(?P<host>[0-9a-f]+)-[^-]+$")
 """A scratch folder's name: kind, owner pid and host, mkdtemp's random part (no dashes)."""

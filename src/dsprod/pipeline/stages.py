@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -111,9 +111,20 @@ def load_project(root: Path) -> LoadedProject:
     return LoadedProject(language, language.read(root), origin_url(git_root), git_root)
 
 
-def recipe(session: Session, *, regenerate: bool, to_stdout: bool) -> RecipeOutcome:
+async def project_for_build(session: Session, project: LoadedProject) -> LoadedProject:
+    """``project`` as its build sees it from the session's channels, its notes reported."""
+    with session.scratch("resolve") as work_dir:
+        info = await project.language.resolve_build_requirements(
+            project.info, await session.channels(), work_dir, session.report
+        )
+    for note in info.notes:
+        session.report(note)
+    return replace(project, info=info)
+
+
+async def recipe(session: Session, *, regenerate: bool, to_stdout: bool) -> RecipeOutcome:
     """Write (or print) the recipe ``dsprod build`` would generate, into ``recipes/<name>/``."""
-    project = load_project(session.project_root)
+    project = await project_for_build(session, load_project(session.project_root))
     info = project.info
     path = select.maintained_recipe_path(info.root, info.conda_name)
     generated = project.recipe(select.source_path_from(path.parent, info.root))
@@ -141,10 +152,14 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
             f"{session.project_root}: the working tree has uncommitted changes, so its version"
             f" ({info.version.pep440}) names no commit; commit them, or pass --allow-dirty"
         )
-    for warning in info.warnings:
-        session.report(f"warning: {warning}")
     unstable = session.settings.channel("unstable")
     existing = await _build_of_commit(session, unstable, info)
+    maintained = select.maintained_recipe_path(info.root, info.conda_name).is_file()
+    if existing is None and not maintained:  # a maintained recipe says its own requirements
+        project = await project_for_build(session, project)
+        info = project.info
+    for warning in info.warnings:
+        session.report(f"warning: {warning}")
     if existing is not None:
         session.report(
             f"{existing.filename} was built from these sources before: reusing it from {unstable}"

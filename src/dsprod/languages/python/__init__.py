@@ -20,10 +20,12 @@ from pathlib import Path
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun
 from dsprod.languages.python.checks import dist_info_version_problems
+from dsprod.languages.python.frontend import resolve_build_requirements
 from dsprod.languages.python.reader import load_pyproject, read_python_project
 from dsprod.languages.python.recipe import python_recipe
 from dsprod.languages.python.runner import BASE_REQUIREMENTS, run_python_tests
 from dsprod.languages.python.scm import scm_options_from_pyproject
+from dsprod.progress import Report
 from dsprod.project import ProjectInfo
 from dsprod.recipe.model import Recipe
 from dsprod.vcs.scm import ScmOptions, git_version
@@ -48,6 +50,11 @@ class PythonLanguage:
             else ScmOptions()
         )
         return read_python_project(root, git_version(root, options))
+
+    async def resolve_build_requirements(
+        self, info: ProjectInfo, channels: Sequence[str], work_dir: Path, report: Report
+    ) -> ProjectInfo:
+        return await resolve_build_requirements(info, channels, work_dir, report)
 
     def recipe(self, info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
         return python_recipe(info, source_path, repository)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from dsprod.languages.python.markers import spec_name
 from dsprod.languages.python.metadata import Metadata
 from dsprod.languages.python.requirements import Dependency, parse_requirement
 from dsprod.languages.python.tables import Table
@@ -28,17 +30,35 @@ COMPILED_BACKENDS = frozenset({"scikit_build_core.build", "mesonpy", "maturin"})
 DEFAULT_BACKEND = "setuptools.build_meta:__legacy__"
 
 
-def read_build_system(pyproject: Table | None) -> tuple[str, list[Dependency]]:
+@dataclass(frozen=True)
+class BuildSystem:
+    """A project's ``[build-system]``: PEP 517 backend, static requirements, in-tree path."""
+
+    backend: str
+    requires: list[Dependency]
+    backend_path: tuple[str, ...] = ()
+    """PEP 517 ``backend-path``: folders of the source tree where the backend lives."""
+
+
+def read_build_system(pyproject: Table | None) -> BuildSystem:
     """The PEP 517 backend and its requirements (setuptools' legacy backend by default)."""
     if pyproject is None or "build-system" not in pyproject.data:
-        return DEFAULT_BACKEND, [Dependency("setuptools")]
+        return BuildSystem(DEFAULT_BACKEND, [Dependency("setuptools")])
     build_system = pyproject.sub("build-system")
-    backend = build_system.string("build-backend") or DEFAULT_BACKEND
     requires = [
         parse_requirement(text, build_system.field("requires"))
         for text in build_system.strings("requires")
     ]
-    return backend, requires
+    return BuildSystem(
+        backend=build_system.string("build-backend") or DEFAULT_BACKEND,
+        requires=requires,
+        backend_path=tuple(build_system.strings("backend-path")),
+    )
+
+
+def host_build_specs(build_specs: list[str]) -> list[str]:
+    """Build requirements as host specs: python and pip are the recipe's own, never repeated."""
+    return [spec for spec in build_specs if spec_name(spec) not in ("python", "pip")]
 
 
 def check_scm_activation(

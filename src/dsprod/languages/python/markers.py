@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rattler import Version as CondaVersion
 from rattler import VersionSpec
@@ -26,18 +26,24 @@ PYTHON_MINORS = tuple(range(8, 15))
 
 def _marker_environment(minor: int) -> dict[str, str]:
     """The PEP 508 environment of CPython 3.<minor> on linux-64."""
+    return marker_environment(f"3.{minor}.0")
+
+
+def marker_environment(python_version: str) -> dict[str, str]:
+    """The PEP 508 environment of CPython ``python_version`` (``3.11.7``) on linux-64."""
+    major_minor = ".".join(python_version.split(".")[:2])
     return {
         "implementation_name": "cpython",
         "platform_python_implementation": "CPython",
-        "implementation_version": f"3.{minor}.0",
+        "implementation_version": python_version,
         "os_name": "posix",
         "sys_platform": "linux",
         "platform_system": "Linux",
         "platform_machine": "x86_64",
         "platform_release": "",
         "platform_version": "",
-        "python_version": f"3.{minor}",
-        "python_full_version": f"3.{minor}.0",
+        "python_version": major_minor,
+        "python_full_version": python_version,
         "extra": "",
     }
 
@@ -95,6 +101,34 @@ class Mapper:
             )
         name = pypi_to_conda(dependency.name)
         return f"{name} {dependency.version}" if dependency.version else name
+
+
+def for_build_python(
+    dependencies: Iterable[Dependency], python_version: str
+) -> tuple[list[Dependency], list[str]]:
+    """Judge markers as a PEP 517 frontend does: for the one python that runs the build.
+
+    A build happens once, with the host env's python, so unlike a run
+    requirement of a noarch package nothing is left undecided: a requirement
+    whose marker is false is left out (returned as a note, no action needed),
+    one whose marker is true is kept without it. ``extra`` markers never apply
+    (a build requirement has no extras to ask for).
+    """
+    environment = marker_environment(python_version)
+    kept: list[Dependency] = []
+    notes: list[str] = []
+    for dependency in dependencies:
+        marker = dependency.marker
+        if marker is None:
+            kept.append(dependency)
+        elif marker.evaluate(environment):
+            kept.append(replace(dependency, marker=None))
+        else:
+            notes.append(
+                f"build requirement {dependency.label} left out: its marker '{marker}'"
+                f" is false for python {python_version} on linux"
+            )
+    return kept, notes
 
 
 def spec_name(spec: str) -> str:

@@ -15,10 +15,11 @@ from dsprod.languages.python.about import classify_urls, find_license_files, lic
 from dsprod.languages.python.build_system import (
     BACKEND_PACKAGES,
     check_scm_activation,
+    host_build_specs,
     read_build_system,
 )
 from dsprod.languages.python.layout import find_tests_dir, has_compiled_code, import_packages
-from dsprod.languages.python.markers import Mapper, python_minors, spec_name
+from dsprod.languages.python.markers import Mapper, for_build_python, python_minors, spec_name
 from dsprod.languages.python.metadata import Metadata
 from dsprod.languages.python.pep621 import read_pep621
 from dsprod.languages.python.poetry import read_poetry
@@ -39,8 +40,16 @@ def load_pyproject(file: Path) -> dict[str, Any]:
         raise InputError(f"{file}: not UTF-8 text: {error.reason}") from None
 
 
-def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
-    """Read ``root``'s pyproject.toml / setup.cfg; raise ``InputError`` naming file and field."""
+def read_python_project(
+    root: Path, version: VersionInfo, build_python: str | None = None
+) -> ProjectInfo:
+    """Read ``root``'s pyproject.toml / setup.cfg; raise ``InputError`` naming file and field.
+
+    ``build_python`` is the version of the python the build will run with, once
+    the channels that decide it are known (``frontend.py``): markers of the build
+    requirements are then judged for it alone, as pip judges them. Without it
+    they are judged like run requirements, over every python the project supports.
+    """
     pyproject_file, cfg_file = root / "pyproject.toml", root / "setup.cfg"
     if not pyproject_file.is_file() and not cfg_file.is_file():
         raise InputError(f"no pyproject.toml or setup.cfg in {root}")
@@ -67,11 +76,15 @@ def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
     mapper = Mapper(python_minors(meta.python_spec, meta.python_field), meta.warnings)
     python = f"python {python_requires}" if python_requires else "python"
 
-    backend, build_requires = read_build_system(pyproject)
-    check_scm_activation(root, pyproject, backend, build_requires, meta)
-    build_specs = [
-        spec for spec in mapper.specs(build_requires) if spec_name(spec) not in ("python", "pip")
-    ]
+    build_system = read_build_system(pyproject)
+    backend = build_system.backend
+    check_scm_activation(root, pyproject, backend, build_system.requires, meta)
+    build_requires, notes = (
+        (build_system.requires, [])
+        if build_python is None
+        else for_build_python(build_system.requires, build_python)
+    )
+    build_specs = host_build_specs(mapper.specs(build_requires))
     backend_package = BACKEND_PACKAGES.get(backend)
     if backend_package and backend_package not in map(spec_name, build_specs):
         build_specs.append(backend_package)
@@ -105,6 +118,7 @@ def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
         compilers=() if noarch else _compilers(backend),
         tests_dir=find_tests_dir(root, pyproject),
         warnings=tuple(meta.warnings),
+        notes=tuple(notes),
     )
 
 

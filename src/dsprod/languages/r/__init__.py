@@ -10,6 +10,7 @@ from dsprod.envtest.result import TestRun
 from dsprod.languages.r.description import read_r_project
 from dsprod.languages.r.recipe import r_recipe
 from dsprod.languages.r.runner import BASE_REQUIREMENTS, run_r_tests
+from dsprod.progress import Report
 from dsprod.project import ProjectInfo
 from dsprod.recipe.model import Recipe
 from dsprod.vcs.scm import NoVersionTag, git_version
@@ -32,6 +33,11 @@ class RLanguage:
         except NoVersionTag:
             version = None  # the reader falls back to DESCRIPTION's Version, and says so
         return read_r_project(root, version)
+
+    async def resolve_build_requirements(
+        self, info: ProjectInfo, channels: Sequence[str], work_dir: Path, report: Report
+    ) -> ProjectInfo:
+        return info  # DESCRIPTION's requirements depend on no channel
 
     def recipe(self, info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
         return r_recipe(info, source_path, repository)

@@ -1,0 +1,5 @@
+"""Running sums, with the loop compiled by Cython."""
+
+from bld_meson_cython._running import running_sum
+
+__all__ = ["running_sum"]
