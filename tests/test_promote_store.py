@@ -125,6 +125,17 @@ def test_a_channel_requiring_a_known_licence_stops_the_package_below_it(
     assert any("require_known_license" in r for r in store.ledger.read_log()[-1].overridden_rules)
 
 
+def test_unstable_policy_is_a_problem_for_verification_only_when_configured(
+    tmp_path: Path,
+) -> None:
+    path = build_package(tmp_path, "odd", "1.0", license="LicenseRef-dsprod-unknown")
+    artifact = read_artifact(path)
+    assert promotion.channel_policy_problems(settings(tmp_path), "unstable", artifact) == []
+    (tmp_path / "channels.yaml").write_text("policy: {unstable: {require_known_license: true}}\n")
+    [problem] = promotion.channel_policy_problems(settings(tmp_path), "unstable", artifact)
+    assert "channel 'unstable' requires one (policy.unstable.require_known_license" in problem
+
+
 def test_a_known_licence_passes_the_licence_policy(tmp_path: Path, store: LocalStore) -> None:
     (tmp_path / "channels.yaml").write_text("policy: {stable: {require_known_license: true}}\n")
     package = publish(tmp_path, store, "plain", "1.0", license="LicenseRef-Acme", extra=FINAL)
