@@ -248,3 +248,14 @@ def test_unknown_licence_text_is_published_as_a_licenseref(tmp_path: Path) -> No
         f" {UNKNOWN_LICENSE}" in warning
         for warning in info.warnings
     )
+
+
+def test_lgpl3_shipped_with_the_gpl3_it_amends_is_the_lgpl3(tmp_path: Path) -> None:
+    info = read(
+        tmp_path,
+        {"pyproject.toml": pyproject(), "COPYING": text("GPL-3"), "COPYING.LESSER": text("LGPL-3")},
+    )
+    assert info.license == "LGPL-3.0-only"
+    assert info.license_files == ("COPYING", "COPYING.LESSER")
+    assert not any("match no licence" in warning for warning in info.warnings)
+    assert any("no 'or any later version' notice" in warning for warning in info.warnings)

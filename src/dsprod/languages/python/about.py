@@ -75,7 +75,7 @@ def license_expression(root: Path, meta: Metadata, files: Sequence[str]) -> str:
     if declared is not None:
         _warn_contradictions(meta, declared[0], "the license classifiers", found)
         return declared[0]
-    unknown = [name for name in files if name not in found]
+    unknown = [name for name, text in texts.items() if text.spdx is None]
     if unknown:
         meta.warnings.append(
             f"{meta.file}: licence files {', '.join(unknown)} match no licence dsprod knows;"
