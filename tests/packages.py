@@ -25,7 +25,7 @@ build:
   string: {build}
   script:
     - mkdir -p $(dirname $PREFIX/{file}) && echo '{content}' > $PREFIX/{file}
-about: {{license: MIT, summary: a test package}}
+about: {{license: {license}, summary: a test package}}
 extra: {{dsprod: {extra}}}
 """
 
@@ -52,6 +52,7 @@ def build_package(
     content: str = "x",
     extra: dict[str, str] | None = None,
     file: str | None = None,
+    license: str = "MIT",
 ) -> Path:
     """Build a noarch package holding one text file; returns the .conda file.
 
@@ -65,6 +66,7 @@ def build_package(
         build=build,
         content=content,
         file=file,
+        license=license,
         extra=json.dumps({"commit": "0" * 40, **(extra or {})}),
     )
     return build_recipe(workdir, f"{name}-{version}-{build}-{abs(hash((content, file)))}", recipe)

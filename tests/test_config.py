@@ -30,6 +30,15 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
     }
     assert settings.dependency_channels == ("conda-forge",)
     assert settings.source is None
+    assert settings.policy("stable").require_known_license is False
+
+
+def test_channel_policy_per_maturity_level(tmp_path: Path) -> None:
+    write(tmp_path, "policy:\n  stable: {require_known_license: true}\n  testing:\n")
+    settings = load_settings(tmp_path, environ={"DSPROD_CHANNEL_STABLE": "release"})
+    assert settings.policy("stable").require_known_license is True
+    assert settings.policy("testing").require_known_license is False
+    assert settings.policy("unstable").require_known_license is False
 
 
 def test_found_by_walking_up_and_paths_relative_to_the_file(tmp_path: Path) -> None:
@@ -58,6 +67,14 @@ def test_found_by_walking_up_and_paths_relative_to_the_file(tmp_path: Path) -> N
         ("dependency_channels: []\n", "'dependency_channels' must be a non-empty list"),
         ("- a\n- b\n", "expected a mapping at the top level, got list"),
         ("store: [unclosed\n", "not valid YAML (line"),
+        ("policy: [stable]\n", "'policy' must be a mapping of maturity levels, got list"),
+        ("policy: {release: {}}\n", "unknown key 'policy.release' (expected one of: stable,"),
+        ("policy: {stable: yes please}\n", "'policy.stable' must be a mapping of rules"),
+        ("policy: {stable: {known_license: true}}\n", "unknown key 'policy.stable.known_license'"),
+        (
+            "policy: {stable: {require_known_license: 'yes'}}\n",
+            "'policy.stable.require_known_license' must be true or false, got str 'yes'",
+        ),
     ],
 )
 def test_invalid_files_give_one_line_naming_file_and_key(

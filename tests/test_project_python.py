@@ -143,7 +143,10 @@ def test_hatchling_with_hatch_vcs_and_declared_wheel_packages(tmp_path: Path) ->
     assert info.run_requirements == ("python >=3.10,<4", "requests >=2.28")
     assert info.imports == ("skyline_core",)
     assert info.test_requirements == ("pytest",)
-    assert info.license is None and info.license_files == ()
+    assert info.license == "LicenseRef-dsprod-unknown" and info.license_files == ()
+    assert "licence unknown (no SPDX license field or licence classifier, and no licence file)" in (
+        warnings_text(info)
+    )
 
 
 def test_flit_module_name_and_classifier_license(tmp_path: Path) -> None:
@@ -175,7 +178,10 @@ def test_flit_module_name_and_classifier_license(tmp_path: Path) -> None:
     assert info.host_requirements == ("python", "pip", "flit-core >=3.2,<4")
     assert info.imports == ("tinything",)
     assert info.license == "Apache-2.0"
-    assert "'License :: OSI Approved :: BSD License' names no single SPDX" in warnings_text(info)
+    assert (
+        "'License :: OSI Approved :: BSD License' names a family of licences and the licence"
+        " files' text names none of them; left out"
+    ) in warnings_text(info)
     assert info.license_files == ("COPYING.txt",)
     assert "static version" not in warnings_text(info)  # 1.4.0 is the version dsprod builds
 
@@ -375,7 +381,7 @@ def test_setup_cfg_alone_with_non_spdx_license(tmp_path: Path) -> None:
     )
     assert info.build_backend == "setuptools.build_meta:__legacy__"
     assert info.license == "MIT"
-    assert "license 'BSD' is not an SPDX expression" in warnings_text(info)
+    assert "license 'BSD' is neither an SPDX expression nor a licence text" in warnings_text(info)
 
 
 # --------------------------------------------------------------------------- markers
@@ -404,6 +410,7 @@ def test_markers_and_lossy_mappings(
             "pyproject.toml": f"""
                 [project]
                 name = "marked"
+                license = "MIT"
                 requires-python = ">=3.9"
                 dependencies = [{requirement!r}]
             """,
@@ -574,7 +581,8 @@ def test_no_metadata_file(tmp_path: Path) -> None:
     [
         ('license = "mit OR apache-2.0"', ["LICENSE-MIT", "LICENSE-APACHE"], "MIT OR Apache-2.0",
          ("LICENSE-APACHE", "LICENSE-MIT")),
-        ('license = {file = "docs/LICENSE.txt"}', ["docs/LICENSE.txt", "LICENSE"], None,
+        ('license = {file = "docs/LICENSE.txt"}', ["docs/LICENSE.txt", "LICENSE"],
+         "LicenseRef-dsprod-unknown",
          ("docs/LICENSE.txt",)),
         ('license = "BSD-3-Clause"\nlicense-files = ["LICEN[CS]E*", "AUTHORS.md"]',
          ["LICENCE", "AUTHORS.md", "COPYING"], "BSD-3-Clause", ("LICENCE", "AUTHORS.md")),
@@ -646,6 +654,7 @@ def test_inactive_setuptools_scm_is_reported(tmp_path: Path) -> None:
         build-backend = "setuptools.build_meta"
         [project]
         name = "forgot-scm"
+        license = "MIT"
         dynamic = ["version"]
     """
     info = read(tmp_path, {"pyproject.toml": pyproject})

@@ -18,6 +18,7 @@ from dsprod.languages.r.licenses import r_license_to_spdx
 from dsprod.vcs.scm import VersionInfo
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+LICENSES = Path(__file__).resolve().parent / "licenses"
 
 TAGGED = VersionInfo(
     pep440="2.0.0",
@@ -129,7 +130,7 @@ def test_minimal_description_without_optional_fields(tmp_path: Path) -> None:
     assert info.run_requirements == ("r-base",)
     assert info.host_requirements == ("r-base",)
     assert info.test_requirements == ()
-    assert info.license is None
+    assert info.license == "LicenseRef-dsprod-unknown"
     assert info.homepage is None and info.repository is None
     assert info.summary == "" and info.description == ""
     assert any("no License field" in warning for warning in info.warnings)
@@ -258,8 +259,22 @@ def test_invalid_package_name_is_an_input_error(tmp_path: Path) -> None:
 def test_unmapped_licence_is_a_warning_not_a_crash(tmp_path: Path) -> None:
     root = write_package(tmp_path / "p", "Package: p1\nVersion: 1\nLicense: Unlimited\n")
     info = read_r_project(root, TAGGED)
-    assert info.license is None
-    assert any("'Unlimited' has no SPDX mapping" in warning for warning in info.warnings)
+    assert info.license == "LicenseRef-dsprod-unknown"
+    assert any(
+        "'Unlimited' has no SPDX mapping: recorded as LicenseRef-dsprod-unknown" in warning
+        for warning in info.warnings
+    )
+
+
+def test_a_licence_only_in_a_file_is_read_from_its_text(tmp_path: Path) -> None:
+    apache = (LICENSES / "Apache-2.0").read_text()
+    description = "Package: p1\nVersion: 1\nLicense: file LICENSE\n"
+    root = write_package(tmp_path / "p", description, LICENSE=apache)
+    info = read_r_project(root, TAGGED)
+    assert (info.license, info.license_files) == ("Apache-2.0", ("LICENSE",))
+    assert any("whose text is Apache-2.0" in warning for warning in info.warnings)
+    custom = write_package(tmp_path / "c", description, LICENSE="Use it kindly.\n")
+    assert read_r_project(custom, TAGGED).license == "LicenseRef-dsprod-unknown"
 
 
 def test_licence_file_that_does_not_exist_is_a_warning(tmp_path: Path) -> None:

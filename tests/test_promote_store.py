@@ -13,7 +13,7 @@ import pytest
 from dsprod import promote as promotion
 from dsprod.artifact import read_artifact, sha256_of
 from dsprod.config import load_settings
-from dsprod.errors import StoreRefused
+from dsprod.errors import StoreRefused, VerifyFailed
 from dsprod.store.local import LocalStore
 from tests.packages import build_package, test_report
 
@@ -92,6 +92,58 @@ def test_force_is_allowed_and_logged_with_the_rules_it_broke(
     assert [e.forced for e in log] == [True, True]
     assert any("tests failed" in rule for rule in log[-1].overridden_rules)
     assert any("not a final release" in rule for rule in log[-1].overridden_rules)
+
+
+FINAL = {"pep440_version": "1.0"}
+
+
+def test_a_channel_requiring_a_known_licence_stops_the_package_below_it(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    (tmp_path / "channels.yaml").write_text("policy: {stable: {require_known_license: true}}\n")
+    package = publish(
+        tmp_path, store, "mystery", "1.0", license="LicenseRef-dsprod-unknown", extra=FINAL
+    )
+    store.ledger.save_report(test_report(package), None)
+    with pytest.raises(VerifyFailed) as caught:
+        promote(store, settings(tmp_path), package)
+    assert caught.value.exit_code == 5
+    assert str(caught.value) == (
+        f"{package.filename} may not enter 'stable': its license 'LicenseRef-dsprod-unknown' is"
+        " not a known licence, and channel 'stable' requires one"
+        f" (policy.stable.require_known_license in {tmp_path / 'channels.yaml'});"
+        " it stays in 'unstable', 'testing'"
+    )
+    assert caught.value.details["channels"] == ["unstable", "testing"]
+    assert [p.filename for p in packages(store, "testing")] == [package.filename]
+    assert packages(store, "stable") == []
+    steps = promote(store, settings(tmp_path), package, force=True)
+    assert [(s.target_level, s.copied, s.forced) for s in steps] == [
+        ("testing", False, True),
+        ("stable", True, True),
+    ]
+    assert any("require_known_license" in r for r in store.ledger.read_log()[-1].overridden_rules)
+
+
+def test_unstable_policy_is_a_problem_for_verification_only_when_configured(
+    tmp_path: Path,
+) -> None:
+    path = build_package(tmp_path, "odd", "1.0", license="LicenseRef-dsprod-unknown")
+    artifact = read_artifact(path)
+    assert promotion.channel_policy_problems(settings(tmp_path), "unstable", artifact) == []
+    (tmp_path / "channels.yaml").write_text("policy: {unstable: {require_known_license: true}}\n")
+    [problem] = promotion.channel_policy_problems(settings(tmp_path), "unstable", artifact)
+    assert "channel 'unstable' requires one (policy.unstable.require_known_license" in problem
+
+
+def test_a_known_licence_passes_the_licence_policy(tmp_path: Path, store: LocalStore) -> None:
+    (tmp_path / "channels.yaml").write_text("policy: {stable: {require_known_license: true}}\n")
+    package = publish(tmp_path, store, "plain", "1.0", license="LicenseRef-Acme", extra=FINAL)
+    store.ledger.save_report(test_report(package), None)
+    assert [s.target_level for s in promote(store, settings(tmp_path), package)] == [
+        "testing",
+        "stable",
+    ]
 
 
 def publish(tmp_path: Path, store: LocalStore, name: str, version: str, **options):

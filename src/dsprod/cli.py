@@ -40,7 +40,8 @@ Exit codes:
      a package name owned by another repository, a damaged channel
      (a package file whose bytes are not what the channel's index says)
   4  the build failed (the log's tail is shown, with the full log's path)
-  5  the built package failed verification and was not published
+  5  the built package failed verification and was not published, or a
+     channel's policy in channels.yaml refused it (it stays where it is)
   6  a clean environment could not be solved or installed"""
 
 ENVIRONMENT_HELP = "\b\nEnvironment overrides (win over channels.yaml):\n" + "\n".join(
@@ -212,8 +213,10 @@ async def promote(
     SPEC is NAME==VERSION or a package file name (NAME-VERSION-BUILD.conda);
     without it, the build of the current commit is promoted. The policy: a
     passing test report about this very package; a final version for stable;
-    no file that another package in the target channel installs too. --force
-    overrides it, and the promotion log lists the rules it overrode.
+    no file that another package in the target channel installs too; what a
+    channel's `policy` in channels.yaml demands (a known licence: exit 5, the
+    package goes up to the channel below). --force overrides it, and the
+    promotion log lists the rules it overrode.
     """
     package = await pipeline.find_package(session, spec)
     steps = await pipeline.promote(session, package, target, force=force)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,26 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "DSPROD_DEPENDENCY_CHANNELS": "comma-separated dependency channels ('bootstrap': host-made)",
 }
 
-_TOP_KEYS = {"store", "channels", "dependency_channels"}
+_TOP_KEYS = {"store", "channels", "dependency_channels", "policy"}
 _CHANNEL_NAME_RULE = "a channel name (ASCII letters, digits, '-', '_', '.'; not starting with '.')"
 DEFAULT_STORE_KIND = "local"
+
+
+@dataclass(frozen=True)
+class ChannelPolicy:
+    """What one maturity channel demands of a package, beyond the promotion rules.
+
+    channels.yaml's ``policy.<level>`` (unstable, testing or stable); every rule
+    is off unless set. Unstable's are checked when a build is verified, the
+    others when a package is promoted into that channel.
+    """
+
+    require_known_license: bool = False
+    """Refuse a package whose licence is not a valid SPDX expression, or is the
+    ``LicenseRef-dsprod-unknown`` dsprod records when no source names one."""
+
+
+POLICY_RULES = frozenset(ChannelPolicy.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -52,10 +69,16 @@ class Settings:
     """Channels builds and test envs resolve dependencies from (names, URLs or paths)."""
     source: Path | None
     """The channels.yaml the settings came from, if any."""
+    policies: Mapping[str, ChannelPolicy] = field(default_factory=dict)
+    """Maturity level -> what its channel demands (levels not listed demand nothing more)."""
 
     def channel(self, level: str) -> str:
         """The store's channel name for a maturity level."""
         return self.channels[level]
+
+    def policy(self, level: str) -> ChannelPolicy:
+        """What the channel of a maturity level demands of a package."""
+        return self.policies.get(level, ChannelPolicy())
 
 
 def find_config(start: Path) -> Path | None:
@@ -140,7 +163,25 @@ def _validate(
         channels=channels,
         dependency_channels=tuple(deps),
         source=path,
+        policies=_policies(raw.get("policy") or {}, where),
     )
+
+
+def _policies(section: object, where: str) -> dict[str, ChannelPolicy]:
+    """The ``policy:`` section: maturity level -> rule -> true/false."""
+    _expect(isinstance(section, dict), where, "policy", "a mapping of maturity levels", section)
+    assert isinstance(section, dict)
+    _reject_unknown(section, set(MATURITY_LEVELS), where, "policy.")
+    policies = {}
+    for level, rules in section.items():
+        rules = rules or {}
+        _expect(isinstance(rules, dict), where, f"policy.{level}", "a mapping of rules", rules)
+        _reject_unknown(rules, set(POLICY_RULES), where, f"policy.{level}.")
+        for rule, value in rules.items():
+            key = f"policy.{level}.{rule}"
+            _expect(isinstance(value, bool), where, key, "true or false", value)
+        policies[level] = ChannelPolicy(**rules)
+    return policies
 
 
 def _store_settings(
@@ -182,7 +223,11 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
     if len(set(channels.values())) != len(channels):
         raise InputError("DSPROD_CHANNEL_*: the three maturity channels must have distinct names")
     return Settings(
-        store=settings.store, channels=channels, dependency_channels=deps, source=settings.source
+        store=settings.store,
+        channels=channels,
+        dependency_channels=deps,
+        source=settings.source,
+        policies=settings.policies,
     )
 
 

@@ -7,7 +7,10 @@ store, so ``promote`` checks them and hands ``decide`` what they found: the test
 report must be about this very package (``report_mismatches``), and the package
 must not install a file that another package in the target channel installs
 (``clobbered``). Every rule can be overridden with ``force``, and the log says
-which were. Promotion copies the very bytes that were tested, level by level,
+which were. A channel may demand more in channels.yaml's ``policy`` (a known
+licence, ``channel_policy_problems``): a package goes up to the channel below
+the first that refuses it, and the refusal is a verification failure (exit 5).
+Promotion copies the very bytes that were tested, level by level,
 and logs every step in the store's ledger, with the digest of the report it
 rested on.
 
@@ -28,9 +31,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from dsprod.artifact import Artifact, read_paths
+from dsprod.conda.licenses import is_known_license
 from dsprod.conda.version import NotPep440, is_final
-from dsprod.config import MATURITY_LEVELS, Settings
-from dsprod.errors import InputError, StoreRefused
+from dsprod.config import CONFIG_FILE, MATURITY_LEVELS, Settings
+from dsprod.errors import InputError, StoreRefused, VerifyFailed
 from dsprod.store.base import Store, StoredPackage
 from dsprod.store.ledger import PromotionEntry, TestReport, actor, now
 from dsprod.store.lookup import fetch_artifact
@@ -128,17 +132,51 @@ async def promote(
     installed_by: dict[str, frozenset[str]] = {}  # sha256 -> paths, for this call's channels
     for level in levels[1:]:
         found.extend(await clobbered(store, settings.channel(level), artifact, installed_by))
+    refused = {
+        level: problems
+        for level in levels[1:]
+        if (problems := channel_policy_problems(settings, level, artifact))
+    }
+    if force:  # overridden like every other rule, and logged
+        found.extend(problem for problems in refused.values() for problem in problems)
+        refused = {}
     decision = decide(target_level, pep440_version, report, force, found=found)
     if not decision.allowed:
         reasons = "; ".join(decision.broken_rules)
         raise StoreRefused(f"{package.filename} may not enter {target_level}: {reasons}")
+    reached = levels[: levels.index(next(iter(refused)))] if refused else levels
     steps: list[Promotion] = []
-    for source_level, level in pairwise(levels):
+    for source_level, level in pairwise(reached):
         source = await _package_in(store, settings.channel(source_level), package)
         entry = _log_entry(package, source_level, level, report, decision)
         copied = await _copy_logged(store, source, settings.channel(level), entry)
         steps.append(Promotion(package, source_level, level, copied, decision.forced))
+    if refused:
+        level, problems = next(iter(refused.items()))
+        raise VerifyFailed(
+            f"{package.filename} may not enter '{settings.channel(level)}': {'; '.join(problems)};"
+            f" it stays in {', '.join(repr(settings.channel(r)) for r in reached)}",
+            details={"name": package.name, "package": package.filename, "channels": list(reached)},
+        )
     return steps
+
+
+def channel_policy_problems(settings: Settings, level: str, artifact: Artifact) -> list[str]:
+    """The rules of channels.yaml's ``policy.<level>`` that ``artifact`` breaks (one line each).
+
+    Checked when a build is verified (unstable) and when a package is promoted
+    (the other levels); a refusal is a verification failure (exit 5).
+    """
+    problems = []
+    license = artifact.about.get("license")
+    if settings.policy(level).require_known_license and not is_known_license(license):
+        where = settings.source or CONFIG_FILE
+        problems.append(
+            f"its license {license!r} is not a known licence, and channel"
+            f" '{settings.channel(level)}' requires one"
+            f" (policy.{level}.require_known_license in {where})"
+        )
+    return problems
 
 
 async def finish_interrupted(store: Store) -> None:

@@ -42,16 +42,23 @@ class Expected:
     payload of a noarch one (a compiled payload holds its build prefix by design)."""
 
 
-def verify(artifact: Artifact, expected: Expected, language_problems: Iterable[str] = ()) -> None:
+def verify(
+    artifact: Artifact,
+    expected: Expected,
+    language_problems: Iterable[str] = (),
+    policy_problems: Iterable[str] = (),
+) -> None:
     """Raise VerifyFailed listing every problem found, or return quietly.
 
-    ``language_problems`` are what the project's language found (``Language.check_package``).
+    ``language_problems`` are what the project's language found (``Language.check_package``),
+    ``policy_problems`` the rules of the unstable channel's policy the package breaks.
     """
     problems = [
         *_identity(artifact, expected),
         *_paths_inside_prefix(artifact),
         *_about(artifact),
         *language_problems,
+        *policy_problems,
         *_build_machine_paths(artifact, expected),
     ]
     if artifact.subdir == "noarch":

@@ -206,6 +206,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
                 forbidden=build_machine_paths(session.project_root, output_dir, channels),
             ),
             project.language.check_package(artifact, info),
+            promotion.channel_policy_problems(session.settings, "unstable", artifact),
         )
         timings["verify"] = time.monotonic() - started
         started = time.monotonic()

@@ -96,6 +96,8 @@ def read_python_project(
     imports, package_folders = import_packages(root, meta.name, pyproject, cfg)
     noarch = not has_compiled_code(root, backend, pyproject, package_folders)
     urls = classify_urls(meta)
+    license_files = find_license_files(root, meta)
+    license = license_expression(root, meta, license_files)
     return ProjectInfo(
         root=root,
         language="python",
@@ -103,8 +105,8 @@ def read_python_project(
         conda_name=conda_name,
         version=version,
         summary=meta.summary.strip(),
-        license=license_expression(meta),
-        license_files=find_license_files(root, meta),
+        license=license,
+        license_files=license_files,
         homepage=urls.get("homepage"),
         repository=urls.get("repository"),
         documentation=urls.get("documentation"),

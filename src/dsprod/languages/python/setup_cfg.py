@@ -59,8 +59,9 @@ def read_setup_cfg(cfg: Table) -> Metadata:
             metadata.string("license"),
             metadata.field("license"),
         )
-    if metadata.string("license_files"):
+    if metadata.string("license_files") or metadata.string("license_file"):
         meta.license_patterns = cfg_lines(metadata.string("license_files"), commas=True)
+        meta.license_patterns += cfg_lines(metadata.string("license_file"))  # deprecated
     meta.classifiers = cfg_lines(metadata.string("classifiers"))
     meta.urls = cfg_pairs(metadata.string("project_urls"))
     if metadata.string("url"):

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from dsprod.conda.licenses import UNKNOWN_LICENSE
 from dsprod.errors import InputError
-from dsprod.languages.r.licenses import r_license_to_spdx
+from dsprod.languages.r.licenses import license_of_file, r_license_to_spdx
 from dsprod.project import ProjectInfo
 from dsprod.vcs.git import path_in_repository
 from dsprod.vcs.scm import VersionInfo, fixed_version
@@ -33,6 +34,10 @@ R_BUILTIN_PACKAGES = frozenset(
         "foreign", "KernSmooth", "rpart", "class", "nnet", "spatial", "mgcv",
     }
 )  # fmt: skip
+
+# ``License: file LICENSE``: a licence of the authors' own wording, or a standard
+# text they chose to ship whole; the file's text says which.
+_FILE_ONLY = re.compile(r"\s*file\s+\S+\s*")
 
 # Source suffixes in ``src/`` that need a compiler, by the rattler-build
 # compiler name; any of them makes the package platform-specific.
@@ -313,17 +318,20 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
     if license_text:
         mapped = r_license_to_spdx(license_text)
         spdx = mapped.spdx
-        if mapped.spdx is None:
-            warnings.append(
-                f"{path}: License {fold_whitespace(license_text)!r} has no SPDX mapping"
-            )
         missing = [name for name in mapped.files if not (root / name).is_file()]
         license_files = tuple(name for name in mapped.files if name not in missing)
         warnings.extend(
             f"{path}: License names file {name}, which does not exist" for name in missing
         )
+        if spdx is None and _FILE_ONLY.fullmatch(license_text) and license_files:
+            spdx = license_of_file(root / license_files[0], str(path), warnings)
+        if spdx is None:
+            warnings.append(
+                f"{path}: License {fold_whitespace(license_text)!r} has no SPDX mapping:"
+                f" recorded as {UNKNOWN_LICENSE}"
+            )
     else:
-        warnings.append(f"{path}: no License field")
+        warnings.append(f"{path}: no License field: recorded as {UNKNOWN_LICENSE}")
 
     raw_urls, url_warnings = _urls(description.get("URL", ""), f"{path}: URL")
     warnings.extend(url_warnings)
@@ -339,7 +347,7 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
         version=resolved,
         summary=fold_whitespace(description.get("Title", "")),
         description=fold_whitespace(description.get("Description", "")),
-        license=spdx,
+        license=spdx or UNKNOWN_LICENSE,
         license_files=license_files,
         homepage=urls[0] if urls else None,
         repository=repository,

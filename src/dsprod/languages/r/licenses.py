@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from dsprod.conda.license_text import identify_license_file
 
 # Keys are R licence components with whitespace removed and lower-cased, so that
 # ``GPL (>= 2)``, ``GPL(>=2)`` and ``gpl (>= 2.0)`` all meet the same entry.
@@ -106,3 +109,16 @@ def r_license_to_spdx(field: str) -> RLicense:
             spdx_parts.append(expression)
     combined = " OR ".join(spdx_parts) if spdx_parts and not unmapped else None
     return RLicense(combined, tuple(files), tuple(unmapped))
+
+
+def license_of_file(path: Path, where: str, warnings: list[str]) -> str | None:
+    """The SPDX licence of a ``License: file X`` package, when X holds a standard text.
+
+    ``where`` (the DESCRIPTION) names the source in the warning that says so.
+    """
+    found = identify_license_file(path)
+    if found.note:
+        warnings.append(f"{where}: {found.note}")
+    if found.spdx:
+        warnings.append(f"{where}: License names only {path.name}, whose text is {found.spdx}")
+    return found.spdx

@@ -1,0 +1,5 @@
+"""Money rounding."""
+
+
+def cents(amount):
+    return round(amount * 100)

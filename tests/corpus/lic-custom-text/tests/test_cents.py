@@ -1,0 +1,9 @@
+from lic_custom_text import cents
+
+
+def test_cents():
+    assert cents(1.25) == 125
+
+
+def test_zero():
+    assert cents(0) == 0

@@ -1,0 +1,5 @@
+"""Word counting."""
+
+
+def count_words(text):
+    return len(text.split())

@@ -1,0 +1,5 @@
+"""String reversal."""
+
+
+def reverse(text):
+    return text[::-1]

@@ -1,0 +1,5 @@
+"""Clamping."""
+
+
+def clamp(value, low, high):
+    return max(low, min(value, high))
