@@ -319,7 +319,13 @@ async def owner(session: pipeline.Session, name: str | None, repository: str | N
 
 @main.command(epilog=EXIT_CODES)
 @click.option(
-    "--pypi", "pypi", multiple=True, metavar="NAME", help="Also add this PyPI package (repeatable)."
+    "--pypi",
+    "pypi",
+    multiple=True,
+    metavar="REQUIREMENT",
+    help="Also add this PyPI requirement, in PEP 508 form with any commas"
+    " ('pytest-cov>=2.7.1,<3'); repeatable. A value that is not one requirement"
+    " but a comma-separated list of them ('attrs,pluggy') is read as that list.",
 )
 @click.option(
     "--refresh", is_flag=True, help="Rebuild the channel even if its inputs are unchanged."
@@ -334,12 +340,14 @@ def bootstrap(pypi: tuple[str, ...], refresh: bool, as_json: bool) -> None:
     ($DSPROD_BOOTSTRAP_DIR overrides) and reused while its inputs are unchanged.
     Name it `bootstrap` in dependency_channels or DSPROD_DEPENDENCY_CHANNELS.
     """
-    from dsprod.bootstrap import ensure_bootstrap_channel
+    from dsprod.bootstrap import ensure_bootstrap_channel, pypi_requests
 
     try:
-        names = [name for entry in pypi for name in entry.split(",") if name.strip()]
+        requests = pypi_requests(pypi)
         channel = asyncio.run(
-            ensure_bootstrap_channel(extra_pypi=names, report=_reporter(as_json), refresh=refresh)
+            ensure_bootstrap_channel(
+                extra_pypi=requests, report=_reporter(as_json), refresh=refresh
+            )
         )
     except DsprodError as error:
         _fail(error, as_json)
