@@ -38,7 +38,7 @@ def test_dependency_groups_expand_include_group_and_split_dev(tmp_path: Path) ->
             """,
         },
     )
-    assert info.test_requirements == ("pytest-mock >=3.10", "attrs", "pytest >=8", "pyyaml >=6")
+    assert info.test_requirements == ("pytest >=8", "pytest-mock >=3.10", "attrs", "pyyaml >=6")
     assert info.optional_test_requirements == ("ipython",)
     text = warnings_text(info)
     assert "coverage (pytest-cov); typing (mypy, types-pyyaml)" in text

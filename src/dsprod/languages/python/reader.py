@@ -79,14 +79,7 @@ def read_python_project(root: Path, version: VersionInfo) -> ProjectInfo:
 
     test_dependencies = read_test_dependencies(root, meta, pyproject, cfg)
     test_specs = mapper.specs(test_dependencies.required)
-    if "pytest" not in map(spec_name, test_specs):
-        test_specs.insert(0, "pytest")
-    required_names = set(map(spec_name, test_specs))
-    optional_test_specs = [
-        spec
-        for spec in mapper.specs(test_dependencies.optional)
-        if spec_name(spec) not in required_names
-    ]
+    optional_test_specs = mapper.specs(test_dependencies.optional)
 
     imports, package_folders = import_packages(root, meta.name, pyproject, cfg)
     noarch = not has_compiled_code(root, backend, pyproject, package_folders)

@@ -8,7 +8,7 @@ Sources, in the order they are consulted:
    ``extras_require``) and setup.cfg's ``tests_require``.
 3. Poetry groups ``test``/``tests``/``testing``; group ``dev`` and the old
    ``[tool.poetry.dev-dependencies]``.
-4. Hatch environments ``test``/``tests``/``testing``; ``default``
+4. Hatch environments ``test``/``tests``/``testing``/``hatch-test``; ``default``
    (``dependencies``, ``extra-dependencies``, ``features``), from
    ``[tool.hatch.envs]`` or hatch.toml's ``[envs]``.
 5. PDM ``[tool.pdm.dev-dependencies]`` groups ``test``/``tests``/``testing``; ``dev``.
@@ -26,6 +26,8 @@ sources and tox lines conditional on a factor are *optional*: they mix in
 tools and platform-specific extras a test env may not have, so the env takes
 those the channels have. Developer tools (``dev_tools``) are dropped from
 both, with one warning naming them.
+
+pytest, which runs every Python project's tests, is always required.
 
 One name, several sources: it is required if any required source names it;
 its pin is the first pin found in the order above (required sources before
@@ -102,6 +104,7 @@ def read_test_dependencies(
     """
     reader = RequirementLines(root, meta.name, meta.warnings)
     sources = [
+        Source("dsprod's test runner", True, (Dependency("pytest"),)),
         *_dependency_groups(pyproject),
         *_extras(meta, cfg),
         *(_poetry(pyproject, meta.warnings) if pyproject else ()),
@@ -193,7 +196,7 @@ def _hatch(root: Path, pyproject: Table | None, meta: Metadata) -> Iterator[Sour
         envs, label = hatch.sub("envs"), "pyproject.toml [tool.hatch.envs"
     else:
         return
-    for env in (*TEST_GROUPS, "default"):
+    for env in (*TEST_GROUPS, "hatch-test", "default"):
         if env not in envs.data:
             continue
         table = envs.sub(env)
