@@ -154,9 +154,9 @@ def _dependency_groups(pyproject: Table | None) -> Iterator[Source]:
 
 def _extras(meta: Metadata, cfg: Table | None) -> Iterator[Source]:
     extras = [extra for extra in TEST_EXTRAS if extra in meta.extras]
-    if extras:
+    if extras:  # the metadata reader has expanded them into test_dependencies
         where = f"{meta.file.name} extras {', '.join(extras)}"
-        yield Source(where, True, tuple(meta.extra_dependencies(extras)))
+        yield Source(where, True, tuple(meta.test_dependencies))
     options = cfg.sub("options") if cfg else None
     if options is not None and options.string("tests_require"):
         field = options.field("tests_require")
