@@ -29,10 +29,11 @@ both, with one warning naming them.
 
 pytest, which runs every Python project's tests, is always required.
 
-One name, several sources: it is required if any required source names it;
-its pin is the first pin found in the order above (required sources before
-optional ones), so a stale pin in a dev file never overrides what the test
-group says.
+One name, several sources: it is required if any required source names it.
+A required name takes the first pin found in the required sources (in the
+order above), an optional name the first pin in the optional ones, so a stale
+pin in a dev file never touches a test requirement; a different later pin is
+named in a warning.
 """
 
 from __future__ import annotations
