@@ -322,7 +322,13 @@ async def owner(session: pipeline.Session, name: str | None, repository: str | N
 
 @main.command(epilog=EXIT_CODES)
 @click.option(
-    "--pypi", "pypi", multiple=True, metavar="NAME", help="Also add this PyPI package (repeatable)."
+    "--pypi",
+    "pypi",
+    multiple=True,
+    metavar="REQUIREMENT",
+    help="Also add this PyPI requirement, in PEP 508 form with any commas"
+    " ('pytest-cov>=2.7.1,<3'); repeatable. A value that is not one requirement"
+    " but a comma-separated list of them ('attrs,pluggy') is read as that list.",
 )
 @click.option(
     "--r",
@@ -347,13 +353,13 @@ def bootstrap(
     ($DSPROD_BOOTSTRAP_DIR overrides) and reused while its inputs are unchanged.
     Name it `bootstrap` in dependency_channels or DSPROD_DEPENDENCY_CHANNELS.
     """
-    from dsprod.bootstrap import ensure_bootstrap_channel
+    from dsprod.bootstrap import ensure_bootstrap_channel, pypi_requests
 
     try:
-        names = [name for entry in pypi for name in entry.split(",") if name.strip()]
+        requests = pypi_requests(pypi)
         channel = asyncio.run(
             ensure_bootstrap_channel(
-                extra_pypi=names,
+                extra_pypi=requests,
                 extra_r=r_packages,
                 report=_reporter(as_json),
                 refresh=refresh,

@@ -9,6 +9,7 @@ from dsprod.bootstrap.channel import (
     bootstrap_channel_dir,
     default_bootstrap_dir,
     ensure_bootstrap_channel,
+    pypi_requests,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "bootstrap_channel_dir",
     "default_bootstrap_dir",
     "ensure_bootstrap_channel",
+    "pypi_requests",
 ]

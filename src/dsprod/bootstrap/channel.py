@@ -158,6 +158,34 @@ def read_manifest(channel: Path) -> dict[str, Any] | None:
         return None
 
 
+def pypi_requests(values: Sequence[str]) -> list[str]:
+    """``dsprod bootstrap --pypi`` values as requirements: each value is one PEP 508 requirement.
+
+    Commas belong to the requirement (``pytest-cov>=2.7.1,<3``). The older
+    comma-separated list (``attrs,pluggy``) is still read as a list when the
+    whole value is not a requirement but every piece is; anything else is an
+    ``InputError`` naming the value.
+    """
+    found: list[str] = []
+    for value in values:
+        pieces = [piece.strip() for piece in value.split(",") if piece.strip()]
+        try:
+            found.append(_checked_requirement(value))
+        except InputError:
+            if len(pieces) < 2 or not all(map(_is_requirement, pieces)):
+                raise
+            found += map(_checked_requirement, pieces)
+    return found
+
+
+def _is_requirement(text: str) -> bool:
+    try:
+        Requirement(text)
+    except InvalidRequirement:
+        return False
+    return True
+
+
 def _checked_requirement(text: str) -> str:
     try:
         return str(Requirement(text.strip()))

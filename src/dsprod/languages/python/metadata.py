@@ -39,6 +39,7 @@ class Metadata:
     extras: dict[str, list[Dependency]] = field(default_factory=dict)
     """Optional dependencies by normalised extra name (PEP 685)."""
     test_dependencies: list[Dependency] = field(default_factory=list)
+    """The test extras' dependencies; ``test_deps`` adds every other source."""
     scripts: dict[str, str] = field(default_factory=dict)
     """Console scripts: name -> ``module:function``."""
     scripts_field: str = ""

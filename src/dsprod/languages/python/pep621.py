@@ -8,7 +8,6 @@ from packaging.utils import canonicalize_name
 
 from dsprod.errors import InputError
 from dsprod.languages.python.metadata import TEST_EXTRAS, Metadata
-from dsprod.languages.python.poetry import poetry_groups
 from dsprod.languages.python.requirements import parse_requirement, pep440_to_conda
 from dsprod.languages.python.tables import Table
 
@@ -40,7 +39,6 @@ def read_pep621(pyproject: Table) -> Metadata:
         for extra in optional.data
     }
     meta.test_dependencies = meta.extra_dependencies(TEST_EXTRAS)
-    meta.test_dependencies += poetry_groups(pyproject.sub("tool").sub("poetry"), meta.warnings)
     dynamic = project.strings("dynamic")
     if "dependencies" in dynamic:
         meta.warnings.append(

@@ -1,7 +1,7 @@
 """Read poetry's ``[tool.poetry]`` table of pyproject.toml into ``Metadata``.
 
 Poetry spells constraints its own way (caret, tilde, per-dependency ``python``)
-and keeps test dependencies in groups; both are translated here.
+and keeps test dependencies in groups (read by ``test_deps``); both are translated here.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from dsprod.languages.python.requirements import (
     python_marker,
 )
 from dsprod.languages.python.tables import Table
-
-POETRY_TEST_GROUPS = ("test", "tests", "testing", "dev")
 
 
 def _poetry_dependency(
@@ -71,19 +69,14 @@ def _poetry_dependencies(
     return required, optional
 
 
-def poetry_groups(poetry: Table, warnings: list[str]) -> list[Dependency]:
-    """Dependencies of poetry's test/dev groups (and the old ``dev-dependencies``)."""
-    tables = [
-        poetry.sub("group").sub(group).sub("dependencies")
-        for group in POETRY_TEST_GROUPS
-        if group in poetry.sub("group").data
-    ]
-    tables.append(poetry.sub("dev-dependencies"))
-    found: list[Dependency] = []
-    for table in tables:
-        required, optional = _poetry_dependencies(table, warnings)
-        found += required + optional
-    return found
+def poetry_group(poetry: Table, group: str, warnings: list[str]) -> list[Dependency]:
+    """Every dependency of ``[tool.poetry.group.<group>]`` (or the old ``dev-dependencies``)."""
+    if group == "dev-dependencies":
+        table = poetry.sub("dev-dependencies")
+    else:
+        table = poetry.sub("group").sub(group).sub("dependencies")
+    required, optional = _poetry_dependencies(table, warnings)
+    return required + optional
 
 
 def read_poetry(pyproject: Table) -> Metadata:
@@ -122,7 +115,6 @@ def read_poetry(pyproject: Table) -> Metadata:
         for extra in extras.data
     }
     meta.test_dependencies = meta.extra_dependencies(TEST_EXTRAS)
-    meta.test_dependencies += poetry_groups(poetry, meta.warnings)
     return meta
 
 

@@ -26,6 +26,7 @@ from dsprod.languages.python.poetry import read_poetry
 from dsprod.languages.python.requirements import expand_compatible
 from dsprod.languages.python.setup_cfg import load_setup_cfg, read_setup_cfg
 from dsprod.languages.python.tables import Table, first_line
+from dsprod.languages.python.test_deps import read_test_dependencies
 from dsprod.project import ProjectInfo
 from dsprod.vcs.scm import VersionInfo
 
@@ -89,9 +90,9 @@ def read_python_project(
     if backend_package and backend_package not in map(spec_name, build_specs):
         build_specs.append(backend_package)
 
-    test_specs = mapper.specs(meta.test_dependencies)
-    if "pytest" not in map(spec_name, test_specs):
-        test_specs.insert(0, "pytest")
+    test_dependencies = read_test_dependencies(root, meta, pyproject, cfg)
+    test_specs = mapper.specs(test_dependencies.required)
+    optional_test_specs = mapper.specs(test_dependencies.optional)
 
     imports, package_folders = import_packages(root, meta.name, pyproject, cfg)
     noarch = not has_compiled_code(root, backend, pyproject, package_folders)
@@ -114,6 +115,7 @@ def read_python_project(
         host_requirements=(python, "pip", *build_specs),
         run_requirements=(python, *mapper.specs(meta.dependencies)),
         test_requirements=tuple(test_specs),
+        optional_test_requirements=tuple(optional_test_specs),
         entry_points=_entry_points(meta),
         imports=tuple(imports),
         noarch=noarch,
