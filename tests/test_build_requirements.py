@@ -59,6 +59,7 @@ PYPROJECT = """
 
     [project]
     name = "marked-build"
+    license = "MIT"
     requires-python = ">=3.9"
 """
 

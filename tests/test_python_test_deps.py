@@ -260,7 +260,7 @@ def test_unpinned_test_group_takes_the_pin_of_a_later_required_source(tmp_path: 
 
 
 def test_no_test_sources_means_pytest_alone_and_no_warning(tmp_path: Path) -> None:
-    info = read(tmp_path, {"pyproject.toml": '[project]\nname = "bare"\n'})
+    info = read(tmp_path, {"pyproject.toml": '[project]\nname = "bare"\nlicense = "MIT"\n'})
     assert info.test_requirements == ("pytest",)
     assert info.optional_test_requirements == ()
     assert info.warnings == ()
