@@ -21,6 +21,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 TAGGED = VersionInfo(
     pep440="2.0.0",
+    native="2.0.0",
     conda="2.0.0",
     build_string="g1234567_0",
     commit="1234567" * 5 + "12345",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from dsprod.artifact import Artifact
@@ -10,9 +11,10 @@ from dsprod.envtest.result import TestRun
 from dsprod.languages.r.description import read_r_project
 from dsprod.languages.r.recipe import r_recipe
 from dsprod.languages.r.runner import BASE_REQUIREMENTS, run_r_tests
+from dsprod.languages.r.version import is_r_version_tag, tagged_version
 from dsprod.project import ProjectInfo
 from dsprod.recipe.model import Recipe
-from dsprod.vcs.scm import NoVersionTag, git_version
+from dsprod.vcs.scm import describe
 
 __all__ = ["R", "RLanguage"]
 
@@ -27,11 +29,11 @@ class RLanguage:
         return (root / "DESCRIPTION").is_file()
 
     def read(self, root: Path) -> ProjectInfo:
-        try:
-            version = git_version(root)
-        except NoVersionTag:
-            version = None  # the reader falls back to DESCRIPTION's Version, and says so
-        return read_r_project(root, version)
+        # R's own version syntax (languages/r/version.py), not setuptools_scm's PEP 440.
+        # Without a version tag the reader falls back to DESCRIPTION's Version, and says so.
+        version, notes = tagged_version(describe(root, is_r_version_tag))
+        info = read_r_project(root, version)
+        return replace(info, warnings=(*notes, *info.warnings))
 
     def recipe(self, info: ProjectInfo, source_path: str, repository: str | None) -> Recipe:
         return r_recipe(info, source_path, repository)
