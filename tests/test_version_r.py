@@ -89,7 +89,7 @@ def test_commits_after_a_tag_are_dev_builds_by_distance(repo: Path) -> None:
     commit(repo, "second")
     commit(repo, "third")
     info = version_of(repo)
-    assert versions(info) == ("1.0-7.9000.2", "1.0_7.9000.2", "1.0.7.9000.dev2", False)
+    assert versions(info) == ("1.0-7.0.9000.2", "1.0_7.0.9000.2", "1.0.7.0.9000.dev2", False)
     assert info.build_string == f"g{info.commit[:9]}"
 
 
@@ -97,7 +97,8 @@ def test_a_release_candidate_and_its_dev_builds(repo: Path) -> None:
     git(repo, "tag", "1.0-8rc1")
     assert versions(version_of(repo)) == ("1.0-8", "1.0_8rc1", "1.0.8rc1", False)
     commit(repo, "fix")
-    assert versions(version_of(repo)) == ("1.0-8", "1.0_8rc1.9000.1", "1.0.8rc1.post1.dev1", False)
+    after = ("1.0-8", "1.0_8rc1.0.9000.1", "1.0.8rc1.post1.dev1", False)
+    assert versions(version_of(repo)) == after
 
 
 def test_the_final_tag_on_the_release_candidates_commit_wins(repo: Path) -> None:
@@ -112,7 +113,7 @@ def test_a_dirty_tree_is_a_dev_build_named_by_its_changes(repo: Path) -> None:
     git(repo, "tag", "v1.0-7")
     (repo / "tracked.txt").write_text("edited\n")
     info = version_of(repo)
-    assert versions(info) == ("1.0-7.9000.0", "1.0_7.9000.0", "1.0.7.9000.dev0", False)
+    assert versions(info) == ("1.0-7.0.9000.0", "1.0_7.0.9000.0", "1.0.7.0.9000.dev0", False)
     assert info.dirty
     assert info.build_string.startswith(f"g{info.commit[:9]}_dirty")
 
@@ -123,7 +124,7 @@ def test_a_nearer_tag_that_is_no_r_version_is_ignored_with_a_note(repo: Path) ->
     git(repo, "tag", "v2")
     version, notes = tagged_version(describe(repo, is_r_version_tag))
     assert version is not None
-    assert (version.tag, version.native) == ("v1.0-7", "1.0-7.9000.1")
+    assert (version.tag, version.native) == ("v1.0-7", "1.0-7.0.9000.1")
     assert notes == (
         "version: tag 'v2' is no R version (at least two numbers joined by . or -,"
         " an optional v before and rcN after); ignored",

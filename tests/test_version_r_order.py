@@ -3,7 +3,7 @@
 The intended order (``languages/r/version.py``): versions compare number by
 number, a missing number counting as 0 (as conda pads); a release candidate sits
 just below the number it is a candidate for; a development build extends its
-tag by 9000 and its distance. conda must order exactly so (channels are only
+tag by 0, 9000 and its distance. conda must order exactly so (channels are only
 ever ordered by conda), R must never disagree (it ties where it cannot tell:
 a candidate and its release have one DESCRIPTION version), and neither may the
 PEP 440 equivalent that promotion reads. One batch is checked against R itself.
@@ -23,14 +23,14 @@ from packaging.version import Version
 from rattler import Version as CondaVersion
 
 from dsprod.conda.version import is_final
-from dsprod.languages.r.version import DEV_COMPONENT, RVersion, parse_r_tag
+from dsprod.languages.r.version import RVersion, parse_r_tag
 
 pytestmark = pytest.mark.selftest
 
 # Small numbers, zeros included, so that equal prefixes, trailing zeros
-# (1.0 vs 1.0-0) and neighbours (1.0-7.9000.3 vs 1.0-8rc1) come up often.
+# (1.0 vs 1.0-0) and neighbours (1.0-7.0.9000.3 vs 1.0-7.1) come up often.
 _number = st.integers(min_value=0, max_value=3) | st.integers(min_value=0, max_value=20)
-_PADDED_LENGTH = 8
+_PADDED_LENGTH = 9
 
 
 @st.composite
@@ -56,7 +56,7 @@ def intended_key(version: RVersion) -> tuple[tuple[int, int, int], ...]:
     if version.rc is not None:  # just below its release number, by candidate
         parts[-1] = (numbers[-1], 0, version.rc)
     if version.dev is not None:
-        parts += [(DEV_COMPONENT, 1, 0), (version.dev, 1, 0)]
+        parts += [(0, 1, 0), (9000, 1, 0), (version.dev, 1, 0)]
     return tuple(parts + [(0, 1, 0)] * (_PADDED_LENGTH - len(parts)))
 
 
@@ -122,6 +122,8 @@ def test_the_examples_of_the_design() -> None:
     assert CondaVersion("1.0_7") == CondaVersion("1.0.7")
     # The bug this design fixes: PEP 440 read v1.0-7 as 1.0.post7 = conda 1.0+post7.
     assert CondaVersion("1.0+post7") < CondaVersion("1.0_6") < CondaVersion("1.0_7")
-    chain = ["1.0_7", "1.0_7.9000.1", "1.0_7.9000.12", "1.0_8rc1", "1.0_8rc1.9000.2", "1.0_8rc2"]
-    chain += ["1.0_8", "1.0_8.9000.1", "1.1_0"]
+    chain = ["1.0_7", "1.0_7.0.9000.1", "1.0_7.0.9000.12", "1.0_7.1", "1.0_8rc1"]
+    chain += ["1.0_8rc1.0.9000.2", "1.0_8rc2", "1.0_8", "1.0_8.0.9000.1", "1.1_0"]
     assert sorted(chain, key=CondaVersion) == chain
+    # After a two-number tag, the next release often adds a number: still above the dev builds.
+    assert CondaVersion("0.2.0.9000.5") < CondaVersion("0.2_1rc1") < CondaVersion("0.2.1")

@@ -9,20 +9,25 @@ the conda order is R's, except that conda pads with zeros (``1.0 == 1.0.0``,
 which R tells apart). Every build dsprod makes is one of these
 (``tests/test_version_r_order.py`` proves the three orders agree):
 
-=====================  ================  ==================  =====================
-build                  R (DESCRIPTION)   conda               PEP 440 (promotion)
-=====================  ================  ==================  =====================
-tag ``v1.0-7``         ``1.0-7``         ``1.0_7``           ``1.0.7`` (final)
-3 commits after it     ``1.0-7.9000.3``  ``1.0_7.9000.3``    ``1.0.7.9000.dev3``
-tag ``1.0-8rc1``       ``1.0-8``         ``1.0_8rc1``        ``1.0.8rc1``
-2 commits after it     ``1.0-8``         ``1.0_8rc1.9000.2`` ``1.0.8rc1.post1.dev2``
-=====================  ================  ==================  =====================
+=====================  ====================  ======================  =======================
+build                  R (DESCRIPTION)       conda                   PEP 440 (promotion)
+=====================  ====================  ======================  =======================
+tag ``v1.0-7``         ``1.0-7``             ``1.0_7``               ``1.0.7`` (final)
+3 commits after it     ``1.0-7.0.9000.3``    ``1.0_7.0.9000.3``      ``1.0.7.0.9000.dev3``
+tag ``1.0-8rc1``       ``1.0-8``             ``1.0_8rc1``            ``1.0.8rc1``
+2 commits after it     ``1.0-8``             ``1.0_8rc1.0.9000.2``   ``1.0.8rc1.post1.dev2``
+=====================  ====================  ======================  =======================
 
-- Development builds follow the tidyverse convention (``usethis::use_dev_version``):
-  a ``.9000`` component after the release says "in development", and the
-  distance from the tag follows it, so they stay numbers that
-  ``packageVersion()`` holds, sort above their tag, by distance, and below
-  every later release that does not itself extend the tag by 9000 or more.
+- Development builds append ``.0.9000.<distance>`` to their tag: numbers only,
+  so ``packageVersion()`` holds them; above the tag, ordered by distance, and
+  below every later release that raises one of the tag's numbers (``1.0-8``,
+  ``1.1-0``) or adds a patch number to it (``1.0-7.1``, as CRAN's boot
+  1.3-28.1 did). ``9000`` is the tidyverse's mark of a development version
+  (``usethis::use_dev_version``); the ``0`` before it keeps ``1.0-7.1`` (and
+  ``0.2-1`` after a tag ``0.2``) above the builds that led to it, which plain
+  ``1.0-7.9000`` would not. No numbers-only version can sit below every
+  possible release: a later release ``1.0-7.0.1`` sorts below the development
+  builds of ``1.0-7``.
 - A release candidate: R has no pre-release syntax, so DESCRIPTION gets the
   release it is a candidate for (``1.0-8``, as it will reach CRAN): code that
   needs ``packageVersion(...) >= "1.0-8"`` runs against it. conda keeps
@@ -48,6 +53,8 @@ from dsprod.vcs.scm import Described, VersionInfo
 
 DEV_COMPONENT = 9000
 """The tidyverse's "in development" number, placed after the release a build follows."""
+DEV_PREFIX = f"0.{DEV_COMPONENT}"
+"""What a development build appends to its tag before the distance (see the module's docstring)."""
 
 _RELEASE = r"[0-9]+(?:[.-][0-9]+)+"
 _TAG = re.compile(rf"[vV]?(?P<release>{_RELEASE})(?:[-._]?(?i:rc)(?P<rc>[0-9]+))?")
@@ -70,7 +77,7 @@ class RVersion:
     def r(self) -> str:
         """What DESCRIPTION's ``Version`` and ``packageVersion()`` say."""
         if self.dev is not None and self.rc is None:
-            return f"{self.release}.{DEV_COMPONENT}.{self.dev}"
+            return f"{self.release}.{DEV_PREFIX}.{self.dev}"
         return self.release
 
     @property
@@ -80,7 +87,7 @@ class RVersion:
         if self.rc is not None:
             conda += f"rc{self.rc}"
         if self.dev is not None:
-            conda += f".{DEV_COMPONENT}.{self.dev}"
+            conda += f".{DEV_PREFIX}.{self.dev}"
         return conda
 
     @property
@@ -92,7 +99,7 @@ class RVersion:
             if self.dev is not None:
                 text += f".post1.dev{self.dev}"
         elif self.dev is not None:
-            text += f".{DEV_COMPONENT}.dev{self.dev}"
+            text += f".{DEV_PREFIX}.dev{self.dev}"
         return str(Version(text))
 
     @property
