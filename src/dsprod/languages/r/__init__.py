@@ -11,7 +11,11 @@ from dsprod.envtest.result import TestRun
 from dsprod.languages.r.description import read_r_project
 from dsprod.languages.r.recipe import r_recipe
 from dsprod.languages.r.runner import BASE_REQUIREMENTS, run_r_tests
-from dsprod.languages.r.version import is_r_version_tag, tagged_version
+from dsprod.languages.r.version import (
+    installed_version_problems,
+    is_r_version_tag,
+    tagged_version,
+)
 from dsprod.project import ProjectInfo
 from dsprod.recipe.model import Recipe
 from dsprod.vcs.scm import describe
@@ -44,7 +48,7 @@ class RLanguage:
         return run_r_tests(prefix, tests, junit_xml, extra_args)
 
     def check_package(self, artifact: Artifact, info: ProjectInfo) -> Iterable[str]:
-        return ()
+        return installed_version_problems(artifact, info.name, info.version.native)
 
 
 R = RLanguage()

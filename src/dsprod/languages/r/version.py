@@ -40,12 +40,14 @@ tag ``1.0-8rc1``       ``1.0-8``             ``1.0_8rc1``            ``1.0.8rc1`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import Version
 from rattler import Version as CondaVersion
 
+from dsprod.artifact import Artifact, installed_file
 from dsprod.conda.version import build_string
 from dsprod.errors import InputError
 from dsprod.vcs import git
@@ -175,3 +177,27 @@ def declared_version(root: Path, declared: str, where: str) -> VersionInfo:
         is_final=version.is_final,
         tag=None,
     )
+
+
+_VERSION_FIELD = re.compile(rb"^Version:[ \t]*(?P<version>\S+)[ \t]*$", re.MULTILINE)
+
+
+def installed_version_problems(artifact: Artifact, package: str, expected: str) -> Iterator[str]:
+    """The installed DESCRIPTION must say the R version dsprod computed (``packageVersion()``).
+
+    A maintained recipe that does not write it would ship the repository's
+    Version, whatever the conda version says.
+    """
+    name = f"lib/R/library/{package}/DESCRIPTION"
+    description = installed_file(artifact.path, name)
+    if description is None:
+        yield f"no {name}: R CMD INSTALL did not install the package"
+        return
+    match = _VERSION_FIELD.search(description)
+    found = match["version"].decode(errors="replace") if match else None
+    if found != expected:
+        yield (
+            f"{name} says Version {found}, dsprod computed {expected} from git"
+            " (packageVersion() would disagree with the conda version; the recipe"
+            " must write it, as dsprod's generated R recipe does)"
+        )
