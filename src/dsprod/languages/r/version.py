@@ -7,7 +7,8 @@ conda-forge publishes CRAN's ``1.0-7`` as ``1.0_7`` (``-`` is not allowed in a
 conda version), and conda/rattler read ``_`` as a separator like ``.``, so
 the conda order is R's, except that conda pads with zeros (``1.0 == 1.0.0``,
 which R tells apart). Every build dsprod makes is one of these
-(``tests/test_version_r_order.py`` proves the three orders agree):
+(``tests/test_version_r_order.py`` proves that conda orders them as designed and
+that neither R nor the PEP 440 equivalent ever orders two of them the other way):
 
 =====================  ====================  ======================  =======================
 build                  R (DESCRIPTION)       conda                   PEP 440 (promotion)
@@ -53,10 +54,9 @@ from dsprod.errors import InputError
 from dsprod.vcs import git
 from dsprod.vcs.scm import Described, VersionInfo
 
-DEV_COMPONENT = 9000
-"""The tidyverse's "in development" number, placed after the release a build follows."""
-DEV_PREFIX = f"0.{DEV_COMPONENT}"
-"""What a development build appends to its tag before the distance (see the module's docstring)."""
+DEV_PREFIX = "0.9000"
+"""What a development build appends to its tag before the distance: the tidyverse's
+"in development" number 9000, after a 0 (see the module's docstring)."""
 
 _RELEASE = r"[0-9]+(?:[.-][0-9]+)+"
 _TAG = re.compile(rf"[vV]?(?P<release>{_RELEASE})(?:[-._]?(?i:rc)(?P<rc>[0-9]+))?")
