@@ -38,6 +38,7 @@ needs_r = pytest.mark.skipif(not HAS_R, reason="R is not installed on this host"
 
 VERSION = VersionInfo(
     pep440="0.1.0",
+    native="0.1.0",
     conda="0.1.0",
     build_string="g0000000_0",
     commit="0" * 40,

@@ -88,6 +88,9 @@ def test_corpus_project(
     state = channel_state(corpus_store)
     if name:
         assert [level for level in state if any(p[0] == name for p in state[level])] == levels
+    if "version" in expect:
+        versions = {p[1] for packages in state.values() for p in packages if p[0] == name}
+        assert versions == {expect["version"]}, versions
     report = result.get("test_report") or result.get("report") or {}
     if "passed" in expect:
         counts = {key: report.get(key, 0) for key in ("tests", "failures", "errors", "skipped")}

@@ -5,14 +5,17 @@ The release scenario every language goes through is in test_e2e_scenario.py.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from rattler import Version as CondaVersion
 
-from tests.projects import channel_state, commit_all, dsprod, git, make_repo
+from dsprod.store.local import LocalStore
+from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo
 
 pytestmark = [
     pytest.mark.e2e,
@@ -179,8 +182,72 @@ def test_without_a_version_tag_description_gives_the_version(
 
     code, result, stderr = dsprod(project, "build")
     assert code == 0, stderr
-    assert result["version"] == "0.1.0"
+    assert result["version"] == "0.1_0"
     assert any(
         "no git version tag; using DESCRIPTION Version 0.1-0" in warning
         for warning in result["warnings"]
     )
+
+
+def installed_r_version(prefix: Path, channels: list[str], spec: str, scratch: Path) -> str:
+    """``packageVersion()`` and DESCRIPTION's ``Version`` of dspure installed from ``channels``."""
+    install(prefix, channels, spec)
+    reported = subprocess.run(
+        [
+            str(prefix / "bin" / "Rscript"),
+            "-e",
+            "cat(format(packageVersion('dspure')), packageDescription('dspure')$Version)",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(scratch)},
+        check=True,
+    )
+    return reported.stdout
+
+
+def test_r_tags_dev_builds_and_a_release_candidate_order_as_r_does(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    store = tmp_path / "store"
+    project = make_repo(tmp_path / "dspure", "r-pure", store)  # DESCRIPTION says 0.1-0
+    git(project, "tag", "v0.2-1")
+    for n in (1, 2):
+        (project / "NEWS.md").write_text(f"change {n}\n")
+        commit_all(project, f"change {n}")
+
+    # Two commits after v0.2-1: a development build (.0.9000, then the distance).
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert (result["version"], result["channels"]) == ("0.2_1.0.9000.2", ["unstable", "testing"])
+
+    # The same commit tagged as a release candidate: above the dev build, still not stable.
+    git(project, "tag", "0.3-0rc1")
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert (result["version"], result["channels"]) == ("0.3_0rc1", ["unstable", "testing"])
+
+    # The final tag on the candidate's commit wins, and reaches stable.
+    git(project, "tag", "0.3-0")
+    code, result, stderr = dsprod(project, "run")
+    assert code == 0, stderr
+    assert (result["version"], result["channels"]) == ("0.3_0", ["unstable", "testing", "stable"])
+
+    state = channel_state(store)
+    testing = sorted((p[1] for p in state["testing"]), key=CondaVersion)
+    assert testing == ["0.2_1.0.9000.2", "0.3_0rc1", "0.3_0"]
+    assert {p[1] for p in state["stable"]} == {"0.3_0"}
+    # The build wrote the version into a copy of DESCRIPTION, never into the project.
+    assert git(project, "status", "--porcelain") == ""
+
+    # packageVersion() agrees with the conda version; a candidate says the release it leads to.
+    testing_url = asyncio.run(LocalStore(store).channel_url("testing"))
+    channels = [testing_url, bootstrap_channel.as_uri()]
+    expected = {
+        "0.2_1.0.9000.2": "0.2.1.0.9000.2 0.2-1.0.9000.2",
+        "0.3_0rc1": "0.3.0 0.3-0",
+        "0.3_0": "0.3.0 0.3-0",
+    }
+    for version, reported in expected.items():
+        prefix = tmp_path / f"env-{version}"
+        assert installed_r_version(prefix, channels, f"r-dspure =={version}", tmp_path) == reported

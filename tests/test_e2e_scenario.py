@@ -33,6 +33,8 @@ class Example:
     conda_name: str
     tests_summary: str
     """What ``dsprod run`` reports for the example's own test suite."""
+    dev_version: str
+    """The conda version of a build two commits after the tag 1.2 (the language's scheme)."""
     test_file: str
     """A test file, and an expected value in it to break (``passing`` -> ``failing``)."""
     passing: str
@@ -61,19 +63,24 @@ def python_release_works(prefix: Path, _scratch: Path) -> None:
 
 def r_release_works(prefix: Path, scratch: Path) -> None:
     greeting = subprocess.run(
-        [str(prefix / "bin" / "Rscript"), "-e", "cat(dspure::greet('QA'))"],
+        [
+            str(prefix / "bin" / "Rscript"),
+            "-e",
+            "cat(format(packageVersion('dspure')), dspure::greet('QA'))",
+        ],
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "HOME": str(scratch)},
         check=True,
     )
-    assert greeting.stdout == "Hello, QA!"
+    assert greeting.stdout == "1.2.1 Hello, QA!"  # DESCRIPTION says 0.1-0: the build wrote 1.2.1
 
 
 PYTHON = Example(
     folder="python-hello",
     conda_name="hello-ds",
     tests_summary="3 passed, 0 failed, 0 errors, 0 skipped",
+    dev_version="1.2+post1dev2",
     test_file="tests/test_hello.py",
     passing='"Hello, Ada!"',
     failing='"Goodbye, Ada!"',
@@ -83,6 +90,7 @@ R = Example(
     folder="r-pure",
     conda_name="r-dspure",
     tests_summary="2 passed, 0 failed, 0 errors, 0 skipped",
+    dev_version="1.2.0.9000.2",
     test_file="tests/testthat/test-dspure.R",
     passing='"Hello, R!"',
     failing='"Goodbye, R!"',
@@ -113,7 +121,7 @@ def test_dev_build_then_rc_then_final_release(
     code, result, stderr = dsprod(project, "run")
     assert code == 0, stderr
     dev_version = result["version"]
-    assert dev_version.startswith("1.2") and "post1" in dev_version and "dev2" in dev_version
+    assert dev_version == example.dev_version
     assert result["channels"] == ["unstable", "testing"]
     assert result["tests"] == example.tests_summary
     state = channel_state(store)

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.selftest
 
 VERSION = VersionInfo(
     pep440="1.4.0",
+    native="1.4.0",
     conda="1.4.0",
     build_string="g1a2b3c4_0",
     commit="1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",

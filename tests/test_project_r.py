@@ -22,6 +22,7 @@ LICENSES = Path(__file__).resolve().parent / "licenses"
 
 TAGGED = VersionInfo(
     pep440="2.0.0",
+    native="2.0.0",
     conda="2.0.0",
     build_string="g1234567_0",
     commit="1234567" * 5 + "12345",

@@ -257,6 +257,7 @@ def test_a_licence_file_with_glob_characters_in_its_name_is_packaged(tmp_path: P
         name="odd-licence",
         conda_version="1.0",
         pep440_version="1.0",
+        native_version="1.0",
         build_string="g0_0",
         source_path="../source",
         script=('mkdir -p "$PREFIX/share/odd-licence"',),

@@ -15,6 +15,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 VERSION = VersionInfo(
     pep440="0.3.0",
+    native="0.3.0",
     conda="0.3.0",
     build_string="gabcdef0_0",
     commit="abcdef0" * 5 + "abcde",

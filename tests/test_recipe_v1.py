@@ -24,6 +24,7 @@ pytestmark = pytest.mark.selftest
 
 VERSION = VersionInfo(
     pep440="2.1.0.dev4",
+    native="2.1.0.dev4",
     conda="2.1.0dev4",
     build_string="g0badcafe_4",
     commit="0badcafe0badcafe0badcafe0badcafe0badcafe",
@@ -162,6 +163,7 @@ def test_minimal_and_compiled_recipes_render() -> None:
         name="bare",
         conda_version="0.1",
         pep440_version="0.1",
+        native_version="0.1",
         build_string="gabc_0",
         source_path="/abs/bare",
         script=("make install",),

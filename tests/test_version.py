@@ -14,7 +14,7 @@ from dsprod.conda.version import is_final, to_conda_version
 from dsprod.errors import InputError
 from dsprod.languages.python.scm import scm_options_from_pyproject
 from dsprod.vcs.git import head as git_head
-from dsprod.vcs.scm import NoVersionTag, ScmOptions, fixed_version, git_version
+from dsprod.vcs.scm import NoVersionTag, ScmOptions, git_version
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
 pytestmark = pytest.mark.selftest
@@ -343,36 +343,11 @@ def test_a_repository_without_version_tags_raises_no_version_tag(repo: Path) -> 
         git_version(repo)
 
 
-# --- fixed_version and git_head ----------------------------------------------------
+# --- git_head and dirty trees ------------------------------------------------------
 
 
 def test_git_head_is_the_full_hash(repo: Path) -> None:
     assert git_head(repo) == git(repo, "rev-parse", "HEAD")
-
-
-def test_fixed_version_takes_the_commit_from_git(repo: Path) -> None:
-    head = git(repo, "rev-parse", "HEAD")
-
-    info = fixed_version(repo, "0.3.1")
-
-    assert (info.pep440, info.conda, info.commit, info.tag, info.distance) == (
-        "0.3.1",
-        "0.3.1",
-        head,
-        None,
-        0,
-    )
-    assert info.build_string == f"g{head[:9]}"
-    assert info.is_final and not info.dirty
-
-
-def test_fixed_version_marks_a_dirty_tree(repo: Path) -> None:
-    (repo / "tracked.txt").write_text("edited\n")
-
-    info = fixed_version(repo, "0.3.1")
-
-    assert info.dirty
-    assert re.search(r"_dirty[0-9a-f]{8}$", info.build_string)
 
 
 def test_different_uncommitted_changes_get_different_build_strings(repo: Path) -> None:
@@ -382,11 +357,6 @@ def test_different_uncommitted_changes_get_different_build_strings(repo: Path) -
     assert git_version(repo).build_string == first  # the same edits, the same build
     (repo / "tracked.txt").write_text("second edit\n")
     assert git_version(repo).build_string != first
-
-
-def test_fixed_version_rejects_a_non_pep440_version(repo: Path) -> None:
-    with pytest.raises(InputError, match="not a PEP 440 version"):
-        fixed_version(repo, "1.2 beta")
 
 
 # --- pure logic --------------------------------------------------------------------

@@ -6,6 +6,7 @@ from dsprod.vcs.scm import VersionInfo
 
 TAGGED_1_0 = VersionInfo(
     pep440="1.0",
+    native="1.0",
     conda="1.0",
     build_string="g1234567_0",
     commit="1234567" * 5 + "12345",

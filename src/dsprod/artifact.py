@@ -106,6 +106,22 @@ def read_paths(path: Path) -> list[dict[str, Any]]:
         raise _unreadable(path, error) from None
 
 
+def installed_file(path: Path, name: str) -> bytes | None:
+    """The bytes of one file the package installs (``name`` as in paths.json), or None.
+
+    For a language's check of what its build wrote (an R package's DESCRIPTION).
+    """
+    try:
+        with path.open("rb") as stream:
+            for tar, member in stream_conda_component(path.name, stream, "pkg"):
+                if member.name == name and member.isfile():
+                    extracted = tar.extractfile(member)
+                    return extracted.read() if extracted is not None else None
+    except _UNREADABLE as error:
+        raise _unreadable(path, error) from None
+    return None
+
+
 def _info_files(path: Path, names: tuple[str, ...]) -> dict[str, bytes]:
     """The bytes of the named info/ files, by their path in the package."""
     if not path.is_file() or not path.name.endswith(PACKAGE_SUFFIXES):

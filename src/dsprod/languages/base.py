@@ -79,6 +79,7 @@ def recipe_for(
         name=info.conda_name,
         conda_version=info.version.conda,
         pep440_version=info.version.pep440,
+        native_version=info.version.native,
         build_string=info.version.build_string,
         source_path=source_path,
         extra=extra_of(info, repository),

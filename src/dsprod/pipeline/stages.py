@@ -253,6 +253,7 @@ def build_variables(project: LoadedProject) -> dict[str, str]:
     return {
         BUILD_VARIABLES["conda_version"]: version.conda,
         BUILD_VARIABLES["pep440_version"]: version.pep440,
+        BUILD_VARIABLES["native_version"]: version.native,
         BUILD_VARIABLES["build_string"]: version.build_string,
         BUILD_VARIABLES["commit"]: version.commit,
         BUILD_VARIABLES["repository"]: project.repository or "",

@@ -19,6 +19,7 @@ from dsprod.recipe.extra import DsprodExtra
 BUILD_VARIABLES = {
     "conda_version": "dsprod_conda_version",
     "pep440_version": "dsprod_pep440_version",
+    "native_version": "dsprod_native_version",
     "build_string": "dsprod_build_string",
     "commit": "dsprod_git_commit",
     "repository": "dsprod_git_repository",
@@ -45,6 +46,8 @@ class Recipe:
     name: str
     conda_version: str
     pep440_version: str
+    native_version: str
+    """The version in the project's own syntax (``VersionInfo.native``: R's ``1.0-7``)."""
     build_string: str
     source_path: str
     """Project folder, relative to the recipe file's folder (or absolute)."""
@@ -58,6 +61,8 @@ class Recipe:
     """Extra environment for the build script; values are literals."""
     pep440_script_env: tuple[str, ...] = ()
     """Build script variables that carry this commit's PEP 440 version (per-commit values)."""
+    native_version_script_env: tuple[str, ...] = ()
+    """Build script variables that carry this commit's ``native_version`` (per-commit values)."""
     entry_points: tuple[str, ...] = ()
     compilers: tuple[str, ...] = ()
     """Compilers by rattler-build's name (``c``, ``cxx``, ``fortran``, ``rust``)."""

@@ -118,6 +118,9 @@ def _mapping(**items: object) -> CommentedMap:
 
 def _document(recipe: Recipe) -> CommentedMap:
     script_env = {name: _Expression("${{ pep440_version }}") for name in recipe.pep440_script_env}
+    script_env |= {
+        name: _Expression("${{ native_version }}") for name in recipe.native_version_script_env
+    }
     script = _mapping(
         env=_mapping(**script_env, **dict(recipe.script_env)),
         content=list(recipe.script),
@@ -138,6 +141,9 @@ def _document(recipe: Recipe) -> CommentedMap:
             name=recipe.name,
             version=_per_build("conda_version", recipe.conda_version),
             pep440_version=_per_build("pep440_version", recipe.pep440_version),
+            native_version=_per_build("native_version", recipe.native_version)
+            if recipe.native_version_script_env
+            else None,
             build_string=_per_build("build_string", recipe.build_string),
         ),
         package=_mapping(name=_Expression("${{ name }}"), version=_Expression("${{ version }}")),

@@ -8,18 +8,23 @@ its own options, see ``ScmOptions``); dsprod only adds what setuptools_scm leave
 open: which of several tags on one commit wins, and how the result is spelled for
 conda (``dsprod.conda.version``). Only public API is used: ``vcs_versioning``'s,
 the package that holds setuptools_scm's code since setuptools-scm 10.
+
+A language whose versions are not PEP 440 (R's ``1.0-7``) uses ``describe``
+instead: the raw facts (nearest version tags, distance, dirtiness), which it
+turns into versions with its own scheme.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 from vcs_versioning import Configuration, VcsEnvironment
 
-from dsprod.conda.version import NotPep440, build_string, is_final, parse_pep440, to_conda_version
+from dsprod.conda.version import build_string, is_final, to_conda_version
 from dsprod.errors import InputError
 from dsprod.vcs import git
 
@@ -36,6 +41,11 @@ class VersionInfo:
 
     pep440: str
     """Public PEP 440 version, what the build backend must compute (no local part)."""
+    native: str
+    """The version in the project's own syntax, what its build writes into its metadata.
+
+    The PEP 440 version for Python; R's ``1.0-7`` for an R package's DESCRIPTION.
+    """
     conda: str
     """A conda version that sorts among others exactly as ``pep440`` does in PEP 440."""
     build_string: str
@@ -114,6 +124,7 @@ def git_version(root: Path, options: ScmOptions = ScmOptions()) -> VersionInfo:
     public = version.public
     return VersionInfo(
         pep440=public,
+        native=public,
         conda=to_conda_version(public),
         build_string=build_string(
             commit, version.local, git.changes_digest(root) if scm_version.dirty else None
@@ -126,30 +137,64 @@ def git_version(root: Path, options: ScmOptions = ScmOptions()) -> VersionInfo:
     )
 
 
-def fixed_version(root: Path, pep440: str) -> VersionInfo:
-    """Version info for a version that does not come from tags (R DESCRIPTION fallback).
+@dataclass(frozen=True)
+class Described:
+    """Where HEAD stands relative to its nearest version tag, as ``git describe`` finds it.
 
-    The commit and dirtiness still come from git, so the build string identifies
-    the sources exactly as for tag-derived versions.
+    For a language with its own version syntax (R's ``1.0-7``): which tags are
+    versions, which of several wins, and what the version is, are its business.
+    """
+
+    commit: str
+    """Full hash of HEAD."""
+    tags: tuple[str, ...]
+    """Every version tag on the nearest tagged commit (HEAD or an ancestor); empty if none."""
+    distance: int
+    """Commits from that tagged commit to HEAD (0 when ``tags`` is empty)."""
+    dirty: bool
+    """The working tree had uncommitted changes to tracked files."""
+    changes: str | None
+    """A digest of those changes (``git.changes_digest``) when dirty, else None."""
+    skipped: str | None
+    """A nearer tag that is no version tag (the caller may warn about it), or None."""
+
+
+def describe(root: Path, is_version_tag: Callable[[str], bool]) -> Described:
+    """HEAD of the repository holding ``root`` against the tags ``is_version_tag`` accepts.
+
+    ``git describe`` chooses the nearest of the accepted tags (each given as an
+    exact ``--match``: a tag name holds no glob character), exactly as it does
+    for setuptools_scm; every accepted tag on that commit is returned.
     """
     commit = git.head(root)
-    try:
-        version = parse_pep440(pep440)
-    except NotPep440 as err:
-        raise InputError(str(err)) from None
     dirty = git.is_dirty(root)
-    return VersionInfo(
-        pep440=version.public,
-        conda=to_conda_version(version.public),
-        build_string=build_string(
-            commit, version.local, git.changes_digest(root) if dirty else None
-        ),
-        commit=commit,
-        distance=0,
-        dirty=dirty,
-        is_final=is_final(version.public),
-        tag=None,
-    )
+    changes = git.changes_digest(root) if dirty else None
+    reachable = git.git(root, "tag", "--merged", "HEAD").stdout.split()
+    accepted = [tag for tag in reachable if is_version_tag(tag)]
+    nearest_any = _describe(root, ["*"])
+    if not accepted:
+        skipped = nearest_any[0] if nearest_any else None
+        return Described(commit, (), 0, dirty, changes, skipped)
+    nearest = _describe(root, accepted)
+    assert nearest is not None  # every accepted tag is reachable from HEAD
+    tag, distance = nearest
+    on_commit = git.git(root, "tag", "--points-at", f"{tag}^{{commit}}").stdout.split()
+    tags = tuple(sorted({tag, *(other for other in on_commit if is_version_tag(other))}))
+    skipped = None
+    if nearest_any is not None and nearest_any[1] < distance:
+        skipped = nearest_any[0]
+    return Described(commit, tags, distance, dirty, changes, skipped)
+
+
+def _describe(root: Path, patterns: list[str]) -> tuple[str, int] | None:
+    """The nearest tag matching one of ``patterns`` and its distance from HEAD, or None."""
+    matches = [argument for pattern in patterns for argument in ("--match", pattern)]
+    completed = git.git(root, "describe", "--tags", "--long", "--abbrev=40", *matches, "HEAD")
+    if completed.returncode != 0:
+        return None
+    described = re.fullmatch(r"(?P<tag>.+)-(?P<distance>\d+)-g[0-9a-f]+", completed.stdout.strip())
+    assert described is not None  # --long always gives <tag>-<distance>-g<hash>
+    return described["tag"], int(described["distance"])
 
 
 def _configuration(root: Path, options: ScmOptions) -> Configuration:

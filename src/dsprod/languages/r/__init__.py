@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from dsprod.artifact import Artifact
@@ -10,10 +11,15 @@ from dsprod.envtest.result import TestRun
 from dsprod.languages.r.description import read_r_project
 from dsprod.languages.r.recipe import r_recipe
 from dsprod.languages.r.runner import BASE_REQUIREMENTS, run_r_tests
+from dsprod.languages.r.version import (
+    installed_version_problems,
+    is_r_version_tag,
+    tagged_version,
+)
 from dsprod.progress import Report
 from dsprod.project import ProjectInfo
 from dsprod.recipe.model import Recipe
-from dsprod.vcs.scm import NoVersionTag, git_version
+from dsprod.vcs.scm import describe
 
 __all__ = ["R", "RLanguage"]
 
@@ -28,11 +34,11 @@ class RLanguage:
         return (root / "DESCRIPTION").is_file()
 
     def read(self, root: Path) -> ProjectInfo:
-        try:
-            version = git_version(root)
-        except NoVersionTag:
-            version = None  # the reader falls back to DESCRIPTION's Version, and says so
-        return read_r_project(root, version)
+        # R's own version syntax (languages/r/version.py), not setuptools_scm's PEP 440.
+        # Without a version tag the reader falls back to DESCRIPTION's Version, and says so.
+        version, notes = tagged_version(describe(root, is_r_version_tag))
+        info = read_r_project(root, version)
+        return replace(info, warnings=(*notes, *info.warnings))
 
     async def resolve_build_requirements(
         self, info: ProjectInfo, channels: Sequence[str], work_dir: Path, report: Report
@@ -48,7 +54,7 @@ class RLanguage:
         return run_r_tests(prefix, tests, junit_xml, extra_args)
 
     def check_package(self, artifact: Artifact, info: ProjectInfo) -> Iterable[str]:
-        return ()
+        return installed_version_problems(artifact, info.name, info.version.native)
 
 
 R = RLanguage()

@@ -19,9 +19,10 @@ from packaging.version import Version
 from dsprod.conda.licenses import UNKNOWN_LICENSE
 from dsprod.errors import InputError
 from dsprod.languages.r.licenses import license_of_file, r_license_to_spdx
+from dsprod.languages.r.version import declared_version
 from dsprod.project import ProjectInfo
 from dsprod.vcs.git import path_in_repository
-from dsprod.vcs.scm import VersionInfo, fixed_version
+from dsprod.vcs.scm import VersionInfo
 from dsprod.vcs.urls import absolute_url
 
 # Packages that are part of every R installation (base + recommended): the
@@ -269,15 +270,14 @@ def _resolve_version(
     """The version to build, and a warning that says where it came from."""
     declared = description.get("Version")
     if version is not None:
-        note = f"version: {version.pep440} from git"
-        if declared:
-            note += f" (DESCRIPTION says {declared}; the git version is used)"
+        note = f"version: {version.native} from git tag {version.tag}"
+        if declared and declared != version.native:
+            note += f" (DESCRIPTION says {declared}; the build writes {version.native} into it)"
         return version, note
     if not declared:
         raise InputError(f"{path}: no git version tag and no Version field")
-    pep440 = r_version_to_pep440(declared, where=f"{path}: Version")
-    note = f"version: no git version tag; using DESCRIPTION Version {declared} (as {pep440})"
-    return fixed_version(root, pep440), note
+    note = f"version: no git version tag; using DESCRIPTION Version {declared}"
+    return declared_version(root, declared, f"{path}: Version"), note
 
 
 def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:

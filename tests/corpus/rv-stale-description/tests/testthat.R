@@ -1,0 +1,4 @@
+library(testthat)
+library(rvstale)
+
+test_check("rvstale")
