@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun
+from dsprod.envtest.source import ExportedTests
 from dsprod.languages.python.checks import dist_info_version_problems
 from dsprod.languages.python.reader import load_pyproject, read_python_project
 from dsprod.languages.python.recipe import python_recipe
@@ -53,7 +54,7 @@ class PythonLanguage:
         return python_recipe(info, source_path, repository)
 
     def run_tests(
-        self, prefix: Path, tests: Path, junit_xml: Path, extra_args: Sequence[str]
+        self, prefix: Path, tests: ExportedTests, junit_xml: Path, extra_args: Sequence[str]
     ) -> TestRun:
         return run_python_tests(prefix, tests, junit_xml, extra_args)
 
