@@ -32,8 +32,8 @@ from dsprod.progress import Report
 from dsprod.store import Store, open_store
 
 WORK_DIR = ".dsprod"
-SCRATCH_KINDS = ("build", "test")  # "test": left by versions that tested inside the project
-"""The scratch folders stages make in the work folder."""
+SCRATCH_KINDS = ("build", "test")
+"""The scratch folders stages make in the work folder (``test``: earlier versions did)."""
 SCRATCH_NAME = re.compile(r"^(?P<kind>[a-z]+)-(?P<pid>\d+)@(?P<host>[0-9a-f]+)-[^-]+$")
 """A scratch folder's name: kind, owner pid and host, mkdtemp's random part (no dashes)."""
 

@@ -152,10 +152,12 @@ def unavailable_options(
     while index < len(words):
         word = words[index]
         index += 1
-        if word == "-p" or (word.startswith("-p") and not word.startswith("--")):
-            name = word[2:] or (words[index] if index < len(words) else "")
-            group = [word] if word[2:] else words[index - 1 : index + 1]
-            index += 0 if word[2:] else 1
+        if word.startswith("-p") and not word.startswith("--"):
+            group = [word]
+            if word == "-p" and index < len(words):
+                group.append(words[index])
+                index += 1
+            name = word[2:] or group[-1]
             if name.startswith("no:") or installed.can_load(name, folders):
                 kept += group
             else:

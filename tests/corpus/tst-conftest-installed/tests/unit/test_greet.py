@@ -15,4 +15,4 @@ def test_imports_the_installed_package():
 
 
 def test_no_source_tree_beside_the_tests():
-    assert not (Path(__file__).resolve().parents[1] / "src").exists()
+    assert not (Path(__file__).resolve().parents[2] / "src").exists()
