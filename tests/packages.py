@@ -117,7 +117,7 @@ def build_python_project_package(workdir: Path, name: str, variables: Mapping[st
         "pep440_version": pep440,
         "repository": values["repository"],
         "language": "python",
-        "tests_dir": "tests",
+        "tests_dirs": ["tests"],
         "test_requirements": ["pytest"],
     }
     recipe = PYTHON_PROJECT_RECIPE.format(

@@ -112,7 +112,7 @@ def test_setuptools_src_layout_with_scm(tmp_path: Path) -> None:
     assert info.homepage == "https://acme.example"
     assert info.repository == "https://github.com/acme/widgets"
     assert info.documentation == "https://acme.example/docs"
-    assert info.tests_dir == "tests"
+    assert info.tests_dirs == ("tests",)
     assert "setuptools-scm >=8: dropped extras [toml]" in warnings_text(info)
 
 
@@ -647,7 +647,7 @@ def test_tests_dir_relative_to_git_root(tmp_path: Path) -> None:
             "checks/test_sub.py": "",
         },
     )
-    assert info.tests_dir == "packages/sub/checks"
+    assert info.tests_dirs == ("packages/sub/checks",)
 
 
 def test_inactive_setuptools_scm_is_reported(tmp_path: Path) -> None:

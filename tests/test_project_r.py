@@ -342,7 +342,7 @@ def test_without_a_version_tag_description_version_is_used(tmp_path: Path) -> No
     assert info.version.pep440 == "1.2.3"
     assert info.version.tag is None
     assert len(info.version.commit) == 40
-    assert info.tests_dir == "pkgs/p/tests"
+    assert info.tests_dirs == ("pkgs/p/tests",)
     assert any("no git version tag" in w and "1.2-3" in w for w in info.warnings)
 
 

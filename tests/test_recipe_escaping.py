@@ -99,7 +99,7 @@ def test_every_metadata_field_renders_verbatim(value: str) -> None:
         repository=url,
         documentation=url,
         license_files=(value, "LICENSE"),
-        tests_dir=value,
+        tests_dirs=(value,),
         test_requirements=("pytest",),
     )
     recipe = python_recipe(info, value, repository=value)
@@ -111,7 +111,7 @@ def test_every_metadata_field_renders_verbatim(value: str) -> None:
     assert [unglob(pattern) for pattern in about["license_file"]] == [value, "LICENSE"]
     assert document["source"][0]["path"] == value
     extra = document["extra"]["dsprod"]
-    assert (extra["tests_dir"], extra["repository"]) == (value, value)
+    assert (extra["tests_dirs"], extra["repository"]) == ([value], value)
 
 
 _PIECES = st.sampled_from(
@@ -175,7 +175,7 @@ def test_generated_metadata_renders_verbatim(
         description=description.strip(),
         homepage=url,
         license_files=tuple(license_files),
-        tests_dir=tests_dir,
+        tests_dirs=(tests_dir,),
         run_requirements=tuple(run),
         entry_points=tuple(f"{name} = {target}" for name, target in scripts),
     )
@@ -186,7 +186,7 @@ def test_generated_metadata_renders_verbatim(
     assert about.get("description", "") == info.description
     assert unquote(about["homepage"]) == unquote(url)  # rattler-build re-escapes it
     assert [unglob(pattern) for pattern in about.get("license_file", [])] == license_files
-    assert document["extra"]["dsprod"]["tests_dir"] == tests_dir
+    assert document["extra"]["dsprod"]["tests_dirs"] == [tests_dir]
     assert document.get("requirements", {}).get("run", []) == run
     if language == "python":
         entry_points = document["build"].get("python", {}).get("entry_points", [])

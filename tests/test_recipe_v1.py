@@ -83,7 +83,7 @@ def test_python_recipe_from_project_info() -> None:
     assert recipe.test_imports == ("acme_widgets",)
     assert recipe.test_commands == ("widgets --help", "widgets-admin --help")
     assert recipe.about.license == "MIT" and recipe.about.homepage == "https://acme.example"
-    assert (recipe.extra.language, recipe.extra.tests_dir) == ("python", "tests")
+    assert (recipe.extra.language, recipe.extra.tests_dirs) == ("python", ("tests",))
     assert recipe.extra.test_requirements == ("pytest",)
 
 
@@ -129,7 +129,8 @@ def test_render_v1_layout() -> None:
         "pep440_version": "${{ pep440_version }}",
         "repository": '${{ dsprod_git_repository | default("/repos/widgets") }}',
         "language": "python",
-        "tests_dir": "tests",
+        "project_dir": ".",
+        "tests_dirs": ["tests"],
         "test_requirements": ["pytest"],
     }
 

@@ -51,7 +51,7 @@ class ProjectInfo:
     """Top-level modules a smoke test can import."""
     noarch: bool = True
     """True when the package is pure (noarch python / noarch generic); False with compilers."""
-    tests_dir: str = "tests"
+    tests_dirs: tuple[str, ...] = ("tests",)
     """Where the project's own tests live, relative to the git root of ``root``."""
     warnings: tuple[str, ...] = field(default=())
     """Things the reader could not map faithfully (shown to the user, never dropped silently)."""

@@ -1,4 +1,4 @@
-"""The outcome of one run of a project's tests, read from its JUnit XML report."""
+"""The outcome of one run of a project's tests (counted by the runner, or read from JUnit XML)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class TestRun:
     junit_xml: Path | None
     output_tail: str
     """The last lines the runner printed, for the failure message."""
+    warnings: tuple[str, ...] = ()
+    """What the runner left out of the project's test configuration (shown to the user)."""
 
     __test__ = False  # not a pytest test class, despite the name
 

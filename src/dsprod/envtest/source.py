@@ -5,36 +5,86 @@ from __future__ import annotations
 import io
 import subprocess
 import tarfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from dsprod.errors import InputError
 
-# Files beside the tests folder that configure the test runner, but hold no code
-# the installed package could be shadowed by.
-RUNNER_CONFIG_FILES = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "conftest.py")
+# Files in the project folder that configure the test runner (pytest's, in its order of
+# preference) but hold no code the installed package could be shadowed by; conftest.py is
+# also taken from every folder on the way down to each tests folder.
+RUNNER_CONFIG_FILES = (
+    "pytest.toml",
+    ".pytest.toml",
+    "pytest.ini",
+    ".pytest.ini",
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+    "conftest.py",
+)
+CONFTEST = "conftest.py"
 
 
-def export_tests(candidates: list[str], commit: str, tests_dir: str, destination: Path) -> Path:
-    """Write ``tests_dir`` (and runner config beside it) as of ``commit`` into ``destination``.
+@dataclass(frozen=True)
+class ExportedTests:
+    """Where the exported files are: the project folder and its tests folders inside it."""
 
-    ``candidates`` are repositories to look in, in order (the local checkout
-    first, then the URL recorded in the package); the first that has the
-    commit is used. Returns the exported tests folder.
+    project: Path
+    """The project folder as exported (only runner configuration and tests, never its source)."""
+    tests: tuple[Path, ...]
+    """The exported tests folders, in the order the package records them."""
+
+
+def export_tests(
+    candidates: list[str],
+    commit: str,
+    project_dir: str,
+    tests_dirs: Sequence[str],
+    destination: Path,
+) -> ExportedTests:
+    """Write ``tests_dirs`` and the runner configuration as of ``commit`` into ``destination``.
+
+    Paths are relative to the repository root; ``project_dir`` is the project's
+    folder (``.`` at the root). Taken besides the tests folders: the runner
+    configuration files in the project folder and the ``conftest.py`` of each
+    folder from there down to each tests folder. ``candidates`` are
+    repositories to look in, in order (the local checkout first, then the URL
+    recorded in the package); the first that has the commit is used.
     """
     repository = _repository_with(candidates, commit, destination.parent / "clones")
     if repository is None:
         tried = ", ".join(candidates) or "none recorded"
         raise InputError(f"commit {commit[:12]} is in none of the repositories tried ({tried})")
-    base = PurePosixPath(tests_dir).parent
-    wanted = [tests_dir] + [
-        str(base / name) for name in RUNNER_CONFIG_FILES if _exists(repository, commit, base / name)
+    project = PurePosixPath(project_dir)
+    for tests_dir in tests_dirs:
+        if not _exists(repository, commit, PurePosixPath(tests_dir)):
+            raise InputError(f"{repository}: no '{tests_dir}' folder at commit {commit[:12]}")
+    support = [project / name for name in RUNNER_CONFIG_FILES]
+    support += [
+        folder / CONFTEST
+        for tests_dir in tests_dirs
+        for folder in _on_the_way(project, PurePosixPath(tests_dir))
     ]
-    if not _exists(repository, commit, PurePosixPath(tests_dir)):
-        raise InputError(f"{repository}: no '{tests_dir}' folder at commit {commit[:12]}")
+    wanted = [
+        *tests_dirs,
+        *dict.fromkeys(str(path) for path in support if _exists(repository, commit, path)),
+    ]
     archive = _git(repository, "archive", "--format=tar", commit, "--", *wanted)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(destination, filter="data")
-    return destination / tests_dir
+    return ExportedTests(
+        project=destination / project,
+        tests=tuple(destination / tests_dir for tests_dir in tests_dirs),
+    )
+
+
+def _on_the_way(project: PurePosixPath, tests_dir: PurePosixPath) -> list[PurePosixPath]:
+    """The folders below ``project`` that lead to ``tests_dir`` (none when it lies elsewhere)."""
+    if project not in tests_dir.parents:
+        return []
+    return [parent for parent in tests_dir.parents if project in parent.parents]
 
 
 def _repository_with(candidates: list[str], commit: str, scratch: Path) -> str | None:

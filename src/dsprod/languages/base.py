@@ -15,10 +15,12 @@ from typing import Any, Protocol
 
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun
+from dsprod.envtest.source import ExportedTests
 from dsprod.progress import Report
 from dsprod.project import ProjectInfo
 from dsprod.recipe.extra import DsprodExtra
 from dsprod.recipe.model import About, Recipe
+from dsprod.vcs.git import path_in_repository
 
 
 class Language(Protocol):
@@ -61,9 +63,9 @@ class Language(Protocol):
         ...
 
     def run_tests(
-        self, prefix: Path, tests: Path, junit_xml: Path, extra_args: Sequence[str]
+        self, prefix: Path, tests: ExportedTests, junit_xml: Path, extra_args: Sequence[str]
     ) -> TestRun:
-        """Run the exported ``tests`` folder against the package installed in ``prefix``."""
+        """Run the exported tests against the package installed in ``prefix``."""
         ...
 
     def check_package(self, artifact: Artifact, info: ProjectInfo) -> Iterable[str]:
@@ -111,7 +113,8 @@ def extra_of(info: ProjectInfo, repository: str | None) -> DsprodExtra:
         pep440_version=info.version.pep440,
         repository=repository,
         language=info.language,
-        tests_dir=info.tests_dir,
+        project_dir=path_in_repository(info.root, "."),
+        tests_dirs=info.tests_dirs,
         test_requirements=info.test_requirements,
         optional_test_requirements=info.optional_test_requirements,
     )

@@ -1,7 +1,8 @@
 """What every stage of one command shares: the project, its settings, the store, progress.
 
-Scratch folders (design note). Builds and test runs work in folders under
-``<project>/.dsprod/work`` that can hold tens of megabytes. Each is named
+Scratch folders (design note). Builds work in folders under
+``<project>/.dsprod/work`` that can hold tens of megabytes (test runs work
+outside the project, see ``scratch_outside_project``). Each is named
 ``<kind>-<pid>@<host>-<random>`` after the process that owns it (``<host>`` is a
 short digest of the host name, which keeps env prefixes short) and is removed
 when its stage ends; a process killed mid-stage cannot remove its own, so the
@@ -32,7 +33,7 @@ from dsprod.store import Store, open_store
 
 WORK_DIR = ".dsprod"
 SCRATCH_KINDS = ("build", "test", "resolve")
-"""The scratch folders stages make in the work folder."""
+"""The scratch folders stages make in the work folder (``test``: earlier versions did)."""
 SCRATCH_NAME = re.compile(r"^(?P<kind>[a-z]+)-(?P<pid>\d+)@(?P<host>[0-9a-f]+)-[^-]+$")
 """A scratch folder's name: kind, owner pid and host, mkdtemp's random part (no dashes)."""
 
@@ -67,6 +68,21 @@ class Session:
     def scratch(self, kind: str) -> Iterator[Path]:
         """A new folder in ``work_dir`` owned by this process, removed when the block ends."""
         folder = new_scratch(self.work_dir, kind)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def scratch_outside_project(self, kind: str) -> Iterator[Path]:
+        """A new folder in the temporary folder, removed when the block ends.
+
+        Test runs work here: pytest looks for its configuration in every parent
+        of the tests, and under ``work_dir`` it would find the project's own.
+        The CLI points ``$TMPDIR`` at a folder of its process, which the next
+        command sweeps if this process is killed.
+        """
+        folder = new_scratch(Path(tempfile.gettempdir()), kind)
         try:
             yield folder
         finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -352,9 +352,12 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
     # The local checkout first (no network), then where the package says it came from.
     local = toplevel(session.project_root)
     repositories = [r for r in (str(local) if local else None, extra.repository) if r]
-    with session.scratch("test") as run_dir:
+    tests_dirs = extra.tests_dirs or ("tests",)
+    # Packages that record no project folder had their runner configuration beside the tests.
+    project_dir = extra.project_dir or str(PurePosixPath(tests_dirs[0]).parent)
+    with session.scratch_outside_project("test") as run_dir:
         tests = export_tests(
-            repositories, extra.commit, extra.tests_dir or "tests", run_dir / "source"
+            repositories, extra.commit, project_dir, tests_dirs, run_dir / "source"
         )
         started = time.monotonic()
         installed = await create_env(
@@ -362,11 +365,14 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         )
         timings["env"] = time.monotonic() - started
         session.report(
-            f"running {tests.name}/ of commit {extra.commit[:12]} against the installed package"
+            f"running {', '.join(f'{folder}/' for folder in tests_dirs)} of commit"
+            f" {extra.commit[:12]} against the installed package"
         )
         started = time.monotonic()
         run = language.run_tests(run_dir / "env", tests, run_dir / "junit.xml", extra.test_args)
         timings["tests"] = time.monotonic() - started
+        for warning in run.warnings:
+            session.report(f"warning: {warning}")
         report = session.store.ledger.save_report(
             _report(artifact, run, installed, left_out), run.junit_xml
         )

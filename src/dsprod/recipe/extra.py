@@ -29,8 +29,12 @@ class DsprodExtra:
     """Where that commit's repository lives (a URL without credentials, or a folder)."""
     language: str | None = None
     """Which language's test runner applies (``python``, ``r`` ...)."""
-    tests_dir: str | None = None
-    """The project's tests folder, relative to the repository root."""
+    project_dir: str | None = None
+    """The project's folder, relative to the repository root (``.`` at the root): where the
+    test runner's configuration is."""
+    tests_dirs: tuple[str, ...] = ()
+    """The project's tests folders, relative to the repository root (packages built before
+    there could be several recorded one as ``tests_dir``; it is read as a one-item list)."""
     test_requirements: tuple[str, ...] = ()
     """What the project's own test suite needs besides the package."""
     optional_test_requirements: tuple[str, ...] = ()
@@ -69,7 +73,8 @@ class DsprodExtra:
             pep440_version=text("pep440_version"),
             repository=text("repository"),
             language=text("language"),
-            tests_dir=text("tests_dir"),
+            project_dir=text("project_dir"),
+            tests_dirs=texts("tests_dirs") or tuple(filter(None, [text("tests_dir")])),
             test_requirements=texts("test_requirements"),
             optional_test_requirements=texts("optional_test_requirements"),
             test_args=texts("test_args"),

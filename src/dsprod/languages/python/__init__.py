@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun
+from dsprod.envtest.source import ExportedTests
 from dsprod.languages.python.checks import dist_info_version_problems
 from dsprod.languages.python.frontend import resolve_build_requirements
 from dsprod.languages.python.reader import load_pyproject, read_python_project
@@ -60,7 +61,7 @@ class PythonLanguage:
         return python_recipe(info, source_path, repository)
 
     def run_tests(
-        self, prefix: Path, tests: Path, junit_xml: Path, extra_args: Sequence[str]
+        self, prefix: Path, tests: ExportedTests, junit_xml: Path, extra_args: Sequence[str]
     ) -> TestRun:
         return run_python_tests(prefix, tests, junit_xml, extra_args)
 

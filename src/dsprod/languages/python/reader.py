@@ -18,7 +18,7 @@ from dsprod.languages.python.build_system import (
     host_build_specs,
     read_build_system,
 )
-from dsprod.languages.python.layout import find_tests_dir, has_compiled_code, import_packages
+from dsprod.languages.python.layout import find_tests_dirs, has_compiled_code, import_packages
 from dsprod.languages.python.markers import Mapper, for_build_python, python_minors, spec_name
 from dsprod.languages.python.metadata import Metadata
 from dsprod.languages.python.pep621 import read_pep621
@@ -96,6 +96,7 @@ def read_python_project(
 
     imports, package_folders = import_packages(root, meta.name, pyproject, cfg)
     noarch = not has_compiled_code(root, backend, pyproject, package_folders)
+    tests_dirs, tests_notes = find_tests_dirs(root, imports, package_folders)
     urls = classify_urls(meta)
     license_files = find_license_files(root, meta)
     license = license_expression(root, meta, license_files)
@@ -120,8 +121,8 @@ def read_python_project(
         imports=tuple(imports),
         noarch=noarch,
         compilers=() if noarch else _compilers(backend),
-        tests_dir=find_tests_dir(root, pyproject),
-        warnings=tuple(meta.warnings),
+        tests_dirs=tests_dirs,
+        warnings=(*meta.warnings, *tests_notes),
         notes=tuple(notes),
     )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun
+from dsprod.envtest.source import ExportedTests
 from dsprod.languages.r.description import read_r_project
 from dsprod.languages.r.recipe import r_recipe
 from dsprod.languages.r.runner import BASE_REQUIREMENTS, run_r_tests
@@ -49,9 +50,9 @@ class RLanguage:
         return r_recipe(info, source_path, repository)
 
     def run_tests(
-        self, prefix: Path, tests: Path, junit_xml: Path, extra_args: Sequence[str]
+        self, prefix: Path, tests: ExportedTests, junit_xml: Path, extra_args: Sequence[str]
     ) -> TestRun:
-        return run_r_tests(prefix, tests, junit_xml, extra_args)
+        return run_r_tests(prefix, tests.tests[0], junit_xml, extra_args)
 
     def check_package(self, artifact: Artifact, info: ProjectInfo) -> Iterable[str]:
         return installed_version_problems(artifact, info.name, info.version.native)

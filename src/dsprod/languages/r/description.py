@@ -358,6 +358,6 @@ def read_r_project(root: Path, version: VersionInfo | None) -> ProjectInfo:
         imports=(package,),
         noarch=not compilers,
         compilers=compilers,
-        tests_dir=path_in_repository(root, "tests"),
+        tests_dirs=(path_in_repository(root, "tests"),),
         warnings=tuple(warnings),
     )

@@ -1,0 +1,5 @@
+"""Title-cases names."""
+
+
+def title(name):
+    return " ".join(part.capitalize() for part in name.split())

@@ -1,0 +1,1 @@
+"""Release helpers the maintainers run from a checkout; not part of the package."""

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def sample():
+    return "the cat and the hat"

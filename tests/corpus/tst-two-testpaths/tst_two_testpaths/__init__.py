@@ -1,0 +1,7 @@
+"""Count words."""
+
+from collections import Counter
+
+
+def count_words(text):
+    return Counter(text.lower().split())
