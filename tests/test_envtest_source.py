@@ -8,6 +8,7 @@ import pytest
 
 from dsprod.envtest.source import export_tests
 from dsprod.errors import InputError
+from dsprod.languages import language_named
 from tests.projects import commit_all, git
 
 FILES = {
@@ -33,8 +34,15 @@ def test_export_takes_config_and_conftests_but_never_the_source(tmp_path: Path) 
     commit = git(repo, "rev-parse", "HEAD").strip()
     (repo / "sub" / "tests" / "unit" / "test_uncommitted.py").write_text("")
 
+    python = language_named("python", "test")
     exported = export_tests(
-        [str(repo)], commit, "sub", ["sub/tests/unit", "sub/tests/integration"], tmp_path / "out"
+        [str(repo)],
+        commit,
+        "sub",
+        ["sub/tests/unit", "sub/tests/integration"],
+        tmp_path / "out",
+        config_files=python.test_config_files,
+        folder_files=python.test_folder_files,
     )
 
     out = tmp_path / "out"

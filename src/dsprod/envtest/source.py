@@ -11,21 +11,6 @@ from pathlib import Path, PurePosixPath
 
 from dsprod.errors import InputError
 
-# Files in the project folder that configure the test runner (pytest's, in its order of
-# preference) but hold no code the installed package could be shadowed by; conftest.py is
-# also taken from every folder on the way down to each tests folder.
-RUNNER_CONFIG_FILES = (
-    "pytest.toml",
-    ".pytest.toml",
-    "pytest.ini",
-    ".pytest.ini",
-    "pyproject.toml",
-    "tox.ini",
-    "setup.cfg",
-    "conftest.py",
-)
-CONFTEST = "conftest.py"
-
 
 @dataclass(frozen=True)
 class ExportedTests:
@@ -43,13 +28,17 @@ def export_tests(
     project_dir: str,
     tests_dirs: Sequence[str],
     destination: Path,
+    *,
+    config_files: Sequence[str] = (),
+    folder_files: Sequence[str] = (),
 ) -> ExportedTests:
     """Write ``tests_dirs`` and the runner configuration as of ``commit`` into ``destination``.
 
     Paths are relative to the repository root; ``project_dir`` is the project's
-    folder (``.`` at the root). Taken besides the tests folders: the runner
-    configuration files in the project folder and the ``conftest.py`` of each
-    folder from there down to each tests folder. ``candidates`` are
+    folder (``.`` at the root). Taken besides the tests folders: the runner's
+    ``config_files`` in the project folder, and its ``folder_files``
+    (pytest's ``conftest.py``) of the project folder and of each folder from
+    there down to each tests folder; the language names them. ``candidates`` are
     repositories to look in, in order (the local checkout first, then the URL
     recorded in the package); the first that has the commit is used.
     """
@@ -61,11 +50,12 @@ def export_tests(
     for tests_dir in tests_dirs:
         if not _exists(repository, commit, PurePosixPath(tests_dir)):
             raise InputError(f"{repository}: no '{tests_dir}' folder at commit {commit[:12]}")
-    support = [project / name for name in RUNNER_CONFIG_FILES]
+    support = [project / name for name in config_files]
     support += [
-        folder / CONFTEST
+        folder / name
         for tests_dir in tests_dirs
-        for folder in _on_the_way(project, PurePosixPath(tests_dir))
+        for folder in (project, *_on_the_way(project, PurePosixPath(tests_dir)))
+        for name in folder_files
     ]
     wanted = [
         *tests_dirs,

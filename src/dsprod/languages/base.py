@@ -36,6 +36,19 @@ class Language(Protocol):
         """Installed into every test env beside the package (e.g. pytest)."""
         ...
 
+    @property
+    def test_config_files(self) -> tuple[str, ...]:
+        """Files of the project folder that configure the test runner, exported with the tests.
+
+        Never code the installed package could be shadowed by.
+        """
+        ...
+
+    @property
+    def test_folder_files(self) -> tuple[str, ...]:
+        """Files the runner reads from every folder on the way down to the tests (conftest.py)."""
+        ...
+
     def detect(self, root: Path) -> bool:
         """True when ``root`` holds a project of this language."""
         ...

@@ -357,7 +357,13 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
     project_dir = extra.project_dir or str(PurePosixPath(tests_dirs[0]).parent)
     with session.scratch_outside_project("test") as run_dir:
         tests = export_tests(
-            repositories, extra.commit, project_dir, tests_dirs, run_dir / "source"
+            repositories,
+            extra.commit,
+            project_dir,
+            tests_dirs,
+            run_dir / "source",
+            config_files=language.test_config_files,
+            folder_files=language.test_folder_files,
         )
         started = time.monotonic()
         installed = await create_env(

@@ -22,16 +22,18 @@ from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import ExportedTests
 from dsprod.languages.python.checks import dist_info_version_problems
 from dsprod.languages.python.frontend import resolve_build_requirements
-from dsprod.languages.python.reader import load_pyproject, read_python_project
+from dsprod.languages.python.pytest_config import CONFIG_FILES
+from dsprod.languages.python.reader import read_python_project
 from dsprod.languages.python.recipe import python_recipe
 from dsprod.languages.python.runner import BASE_REQUIREMENTS, run_python_tests
 from dsprod.languages.python.scm import scm_options_from_pyproject
+from dsprod.languages.python.tables import load_toml
 from dsprod.progress import Report
 from dsprod.project import ProjectInfo
 from dsprod.recipe.model import Recipe
 from dsprod.vcs.scm import ScmOptions, git_version
 
-__all__ = ["PYTHON", "PythonLanguage", "load_pyproject", "read_python_project"]
+__all__ = ["PYTHON", "PythonLanguage", "read_python_project"]
 
 
 class PythonLanguage:
@@ -39,6 +41,8 @@ class PythonLanguage:
 
     name = "python"
     test_base_requirements = BASE_REQUIREMENTS
+    test_config_files = CONFIG_FILES
+    test_folder_files = ("conftest.py",)
 
     def detect(self, root: Path) -> bool:
         return (root / "pyproject.toml").is_file() or (root / "setup.cfg").is_file()
@@ -46,7 +50,7 @@ class PythonLanguage:
     def read(self, root: Path) -> ProjectInfo:
         pyproject = root / "pyproject.toml"
         options = (
-            scm_options_from_pyproject(load_pyproject(pyproject), pyproject)
+            scm_options_from_pyproject(load_toml(pyproject), pyproject)
             if pyproject.is_file()
             else ScmOptions()
         )

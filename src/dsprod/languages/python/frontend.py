@@ -32,9 +32,9 @@ from dsprod.languages.python.build_system import (
     read_build_system,
 )
 from dsprod.languages.python.markers import Mapper, for_build_python, spec_name
-from dsprod.languages.python.reader import load_pyproject, read_python_project
+from dsprod.languages.python.reader import read_python_project
 from dsprod.languages.python.requirements import parse_requirement
-from dsprod.languages.python.tables import Table
+from dsprod.languages.python.tables import Table, load_toml
 from dsprod.progress import Report
 from dsprod.project import ProjectInfo
 
@@ -89,7 +89,7 @@ async def resolve_build_requirements(
     python = await build_python(channels, info.host_requirements[0])
     resolved = read_python_project(info.root, info.version, build_python=python)
     pyproject_file = info.root / "pyproject.toml"
-    pyproject = load_pyproject(pyproject_file) if pyproject_file.is_file() else {}
+    pyproject = load_toml(pyproject_file) if pyproject_file.is_file() else {}
     build_system = read_build_system(
         Table(pyproject, pyproject_file, "") if pyproject_file.is_file() else None
     )

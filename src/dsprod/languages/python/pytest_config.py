@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import configparser
 import shlex
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dsprod.errors import InputError
+from dsprod.languages.python.tables import load_toml
 
 CONFIG_FILES = (
     "pytest.toml",
@@ -79,7 +79,7 @@ def read_config(path: Path) -> PytestConfig | None:
     """pytest's options in ``path``, or None when that file does not configure pytest."""
     name = path.name
     if path.suffix == ".toml":
-        document = _toml(path)
+        document = load_toml(path)
         if name in ("pytest.toml", ".pytest.toml"):
             return PytestConfig(path, _table(path, document.get("pytest", {})), "[pytest]")
         tool = _table(path, _table(path, document.get("tool", {})).get("pytest", {}))
@@ -99,13 +99,6 @@ def read_config(path: Path) -> PytestConfig | None:
     if parser.has_section(section):
         return PytestConfig(path, dict(parser[section]), f"[{section}]")
     return PytestConfig(path, {}, "") if name in ("pytest.ini", ".pytest.ini") else None
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: not valid TOML: {error}") from None
 
 
 def _table(path: Path, value: Any) -> dict[str, Any]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
-from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -25,20 +23,10 @@ from dsprod.languages.python.pep621 import read_pep621
 from dsprod.languages.python.poetry import read_poetry
 from dsprod.languages.python.requirements import expand_compatible
 from dsprod.languages.python.setup_cfg import load_setup_cfg, read_setup_cfg
-from dsprod.languages.python.tables import Table, first_line
+from dsprod.languages.python.tables import Table, load_toml
 from dsprod.languages.python.test_deps import read_test_dependencies
 from dsprod.project import ProjectInfo
 from dsprod.vcs.scm import VersionInfo
-
-
-def load_pyproject(file: Path) -> dict[str, Any]:
-    """The parsed ``pyproject.toml``; a syntax error becomes an ``InputError`` with its line."""
-    try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{file}: invalid TOML: {first_line(error)}") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{file}: not UTF-8 text: {error.reason}") from None
 
 
 def read_python_project(
@@ -55,9 +43,7 @@ def read_python_project(
     if not pyproject_file.is_file() and not cfg_file.is_file():
         raise InputError(f"no pyproject.toml or setup.cfg in {root}")
     pyproject = (
-        Table(load_pyproject(pyproject_file), pyproject_file, "")
-        if pyproject_file.is_file()
-        else None
+        Table(load_toml(pyproject_file), pyproject_file, "") if pyproject_file.is_file() else None
     )
     cfg = load_setup_cfg(cfg_file) if cfg_file.is_file() else None
     if pyproject is not None and "project" in pyproject.data:

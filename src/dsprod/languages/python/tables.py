@@ -7,6 +7,7 @@ traceback further down.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,13 @@ class Table:
 def first_line(error: Exception) -> str:
     """An exception's first line, so an ``InputError`` message stays one line."""
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def load_toml(file: Path) -> dict[str, Any]:
+    """A project's TOML file parsed; a syntax error becomes an ``InputError`` with its line."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{file}: invalid TOML: {first_line(error)}") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{file}: not UTF-8 text: {error.reason}") from None

@@ -38,11 +38,9 @@ named in a warning.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import dependency_groups
 from packaging.utils import canonicalize_name
@@ -54,7 +52,7 @@ from dsprod.languages.python.poetry import poetry_group
 from dsprod.languages.python.requirement_files import RequirementLines
 from dsprod.languages.python.requirements import Dependency, parse_requirement
 from dsprod.languages.python.setup_cfg import cfg_lines
-from dsprod.languages.python.tables import Table, first_line
+from dsprod.languages.python.tables import Table, first_line, load_toml
 from dsprod.languages.python.tox import read_tox
 
 TEST_GROUPS = TEST_EXTRAS
@@ -189,7 +187,7 @@ def _poetry(pyproject: Table, warnings: list[str]) -> Iterator[Source]:
 def _hatch(root: Path, pyproject: Table | None, meta: Metadata) -> Iterator[Source]:
     """Hatch environments; hatch.toml's ``[envs]`` wins over ``[tool.hatch.envs]``, as in hatch."""
     hatch_toml = root / "hatch.toml"
-    in_toml = Table(_load_toml(hatch_toml), hatch_toml, "") if hatch_toml.is_file() else None
+    in_toml = Table(load_toml(hatch_toml), hatch_toml, "") if hatch_toml.is_file() else None
     hatch = pyproject.sub("tool").sub("hatch") if pyproject is not None else None
     if in_toml is not None and "envs" in in_toml.data:
         envs, label = in_toml.sub("envs"), "hatch.toml [envs"
@@ -304,12 +302,3 @@ def _merge(sources: list[Source], warnings: list[str]) -> TestDependencies:
         required=tuple(d for key, d in chosen.items() if key in required),
         optional=tuple(d for key, d in chosen.items() if key not in required),
     )
-
-
-def _load_toml(file: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{file}: invalid TOML: {first_line(error)}") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{file}: not UTF-8 text: {error.reason}") from None

@@ -30,6 +30,9 @@ class RLanguage:
 
     name = "r"
     test_base_requirements = BASE_REQUIREMENTS
+    # The runners read tests/ alone: testthat.R and the scripts live there.
+    test_config_files: tuple[str, ...] = ()
+    test_folder_files: tuple[str, ...] = ()
 
     def detect(self, root: Path) -> bool:
         return (root / "DESCRIPTION").is_file()
