@@ -68,6 +68,8 @@ NASTY = [
     "}} ${{ unclosed",
     "null",
     "~",
+    "INF",  # a float parser's infinity: rattler-build read it back as null in extra
+    "-nan",
     "bell\x07 nel\x85 nbsp\xa0 ls\u2028 bom\ufeff emoji\U0001f600 tag\U000e0041",
 ]
 

@@ -44,7 +44,21 @@ HEADER = (
 
 # Plain scalars rattler-build reads back as something else, however quoted:
 # null in ``extra``, whose values are free-form (measured over YAML's specials).
+# Words a float parser takes for infinity or NaN (``INF``, ``-nan``) come back as null too.
 _YAML_NULLS = frozenset({"null", "~"})
+
+
+def _read_back_as_null(value: str) -> bool:
+    """True for the text rattler-build would read back as null in ``extra``."""
+    if value in _YAML_NULLS:
+        return True
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return number != number or number in (float("inf"), float("-inf"))
+
+
 # Characters a rattler-build licence-file glob treats specially; ``[c]`` matches c alone.
 _GLOB_SPECIAL = frozenset("*?[]{}\\")
 
@@ -74,7 +88,7 @@ def _jinja_string(value: str) -> str:
 
 def _data(value: str) -> str:
     """``value`` as recipe text that rattler-build renders to exactly ``value``."""
-    if "${{" in value or value in _YAML_NULLS or not value.isprintable():
+    if "${{" in value or _read_back_as_null(value) or not value.isprintable():
         return f"${{{{ {_jinja_string(value)} }}}}"
     return value
 
