@@ -39,13 +39,19 @@ class LeftOut:
 
 
 async def create_env(
-    prefix: Path, channels: Sequence[str], specs: Sequence[str], report: Report
+    prefix: Path,
+    channels: Sequence[str],
+    specs: Sequence[str],
+    report: Report,
+    *,
+    purpose: str = "test",
 ) -> list[str]:
     """Solve ``specs`` from ``channels`` (strict priority) and install them into a new ``prefix``.
 
     Returns the installed packages as ``name version build`` lines. A
     requirement that no record in the channels matches is named in the
-    ``EnvironmentFailed`` message, with the versions the channels do have.
+    ``EnvironmentFailed`` message (as a ``purpose`` requirement: test, build),
+    with the versions the channels do have.
     """
     if prefix.exists() and any(prefix.iterdir()):
         raise InputError(f"{prefix}: not empty; a clean env needs a fresh folder")
@@ -55,7 +61,7 @@ async def create_env(
     try:
         records = await _solve(gateway, channels, match_specs)
     except Exception as error:  # solver errors carry the explanation in their text
-        unmatched = await _first_unmatched(gateway, channels, match_specs)
+        unmatched = await _first_unmatched(gateway, channels, match_specs, purpose)
         if unmatched is not None:
             raise EnvironmentFailed(unmatched) from None
         detail = " ".join(str(error).split())
@@ -163,7 +169,7 @@ async def _records_by_name(
 
 
 async def _first_unmatched(
-    gateway: Gateway, channels: Sequence[str], specs: Sequence[MatchSpec]
+    gateway: Gateway, channels: Sequence[str], specs: Sequence[MatchSpec], purpose: str
 ) -> str | None:
     """A one-line message for the first spec no record in the channels matches, or None."""
     available = await _records_by_name(gateway, channels, specs)
@@ -171,7 +177,7 @@ async def _first_unmatched(
         records = available.get(_name(spec), [])
         if not _virtual(spec) and not any(spec.matches(record) for record in records):
             return (
-                f"test requirement '{spec}' cannot be satisfied:"
+                f"{purpose} requirement '{spec}' cannot be satisfied:"
                 f" {_what_channels_have(spec, records)}"
             )
     return None

@@ -155,7 +155,7 @@ async def backend_requirements(
     with the version from git as the build itself gets it.
     """
     prefix = work_dir / "backend-env"
-    await create_env(prefix, channels, static_specs, report)
+    await create_env(prefix, channels, static_specs, report, purpose="build")
     source = work_dir / "source"
     shutil.copytree(info.root, source, ignore=shutil.ignore_patterns(".git", ".dsprod"))
     caller = BuildBackendHookCaller(
