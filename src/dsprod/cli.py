@@ -188,6 +188,7 @@ async def test(session: pipeline.Session, spec: str | None) -> Result:
         **outcome.report.to_json(),
         "report": outcome.report.report_path,
         "report_sha256": outcome.report.report_sha256,
+        "warnings": list(outcome.run.warnings),
         "timings_s": _rounded(outcome.timings),
     }
     pipeline.require_passed(session, outcome, details=result)
@@ -253,7 +254,7 @@ async def run(session: pipeline.Session, allow_dirty: bool) -> Result:
         "tests": outcome.test.report.summary,
         "report": outcome.test.report.report_path,
         "test_report": outcome.test.report.to_json(),
-        "warnings": list(outcome.build.warnings),
+        "warnings": [*outcome.build.warnings, *outcome.test.run.warnings],
         "channels": levels,
         "timings_s": _rounded(outcome.timings),
         "_text": f"{outcome.build.package.filename}: {outcome.test.report.summary};"
