@@ -14,6 +14,7 @@ import rattler_build
 
 from dsprod.bootstrap import BASE_PYPI_PACKAGES, ensure_bootstrap_channel
 from dsprod.bootstrap.channel import MANIFEST_NAME
+from dsprod.bootstrap.host_tools import HostTool, HostToolPackage, host_tools_recipe, version_of
 from dsprod.bootstrap.pypi import dsprod_build_string, launcher, wheel_dependencies, wheel_scripts
 from dsprod.bootstrap.python import _SCRIPT as PYTHON_SCRIPT
 from dsprod.bootstrap.python import python_abi, python_recipe
@@ -265,3 +266,25 @@ def test_console_scripts_of_binary_and_pure_wheels_run_from_a_fresh_env(
         )
         assert result.returncode == 0, (command, result.stderr)
         assert expected in result.stdout + result.stderr, command
+
+
+def test_host_tool_versions_are_read_from_the_first_line() -> None:
+    assert version_of("GNU Make 4.3\nBuilt for x86_64-pc-linux-gnu\n") == "4.3"
+    assert version_of("1.8.1\n") == "1.8.1"
+    assert version_of("pkg-config, no version here\n0.29.2\n") is None
+
+
+def test_host_tool_recipe_wraps_each_tool_in_a_dsprod_package() -> None:
+    tools = [
+        HostTool(HostToolPackage("make", "make"), "/usr/bin/make", "4.3"),
+        HostTool(HostToolPackage("pkg-config", "pkg-config", True), "/usr/bin/pkg-config", "1.8"),
+    ]
+    outputs = _render(host_tools_recipe(tools))
+    assert sorted(outputs) == ["make", "pkg-config"]
+    make = outputs["make"]
+    assert make["package"] == {"name": "make", "version": "4.3"}
+    assert make["build"]["string"] == "dsprod_0"
+    assert make["build"].get("noarch") is None  # it runs this host's binary
+    assert make["build"]["script"]["env"]["DSPROD_TOOL"] == "/usr/bin/make"
+    assert make["build"]["script"]["env"]["DSPROD_SEARCHES_PREFIX"] == "no"
+    assert outputs["pkg-config"]["build"]["script"]["env"]["DSPROD_SEARCHES_PREFIX"] == "yes"

@@ -1,12 +1,13 @@
-"""The bootstrap channel: python, pip, pytest, build backends, compilers and R, from this host.
+"""The bootstrap channel: python, pip, pytest, build backends, compilers, host tools and R.
 
 conda-forge is unreachable, yet every build and test environment needs a
 ``python`` and the tools around it. This module assembles a local file channel
 from the running interpreter (``python.py``), PyPI wheels (``pypi.py``),
-stand-ins for the host's compilers (``compilers.py``) and, when R is installed,
-the host's R with testthat's stack and the R packages asked for (``r.py``); it
-caches the channel per user and reuses it while its inputs are unchanged. R
-is optional: without a usable R the channel simply has no ``r-base``.
+stand-ins for the host's compilers (``compilers.py``) and its ``make`` and
+``pkg-config`` (``host_tools.py``) and, when R is installed, the host's R with
+testthat's stack and the R packages asked for (``r.py``); it caches the channel
+per user and reuses it while its inputs are unchanged. R is optional: without
+a usable R the channel simply has no ``r-base``.
 
 Layout of the bootstrap folder::
 
@@ -38,6 +39,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from rattler.index import index_fs
 
 from dsprod.bootstrap.compilers import build_compiler_packages, host_compilers
+from dsprod.bootstrap.host_tools import build_host_tool_packages, host_tools
 from dsprod.bootstrap.pypi import convert_wheel, download, resolve
 from dsprod.bootstrap.python import build_python_packages
 from dsprod.bootstrap.r import (
@@ -51,7 +53,7 @@ from dsprod.errors import InputError
 from dsprod.progress import Report, silent
 
 # Bump when the channel's content or layout changes, so cached channels rebuild.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 BASE_PYPI_PACKAGES: tuple[str, ...] = (
     "pip",
@@ -95,6 +97,7 @@ def inputs_key() -> dict[str, Any]:
         "compilers": sorted(
             f"{c.package.conda_name} {c.version} {c.path}" for c in host_compilers()
         ),
+        "host_tools": sorted(f"{t.package.conda_name} {t.version} {t.path}" for t in host_tools()),
         # Installing or upgrading R (or testthat) on the host rebuilds the channel.
         "r": r_inputs(),
     }
@@ -218,6 +221,7 @@ async def _build_channel(
         built = [
             *build_python_packages(Path(work), [str(staging)], report),
             *build_compiler_packages(Path(work), [str(staging)], report),
+            *build_host_tool_packages(Path(work), [str(staging)], report),
             *build_r_packages(
                 Path(work) / "r-output",
                 channels=[str(staging)],
