@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -235,12 +236,15 @@ def test_extra_pypi_package_is_added_not_rebuilt(bootstrap_channel: Path, tmp_pa
 def test_console_scripts_of_binary_and_pure_wheels_run_from_a_fresh_env(
     bootstrap_channel: Path, tmp_path: Path
 ) -> None:
-    """cython (a binary wheel: whl2conda gives it no bin/), meson (pure), ninja (ships its own)."""
+    """cython (a binary wheel: whl2conda gives it no bin/), meson (pure), ninja (ships its own).
+
+    meson and ninja are in the channel already; cython is added to a copy.
+    """
     import rattler
 
     shutil.copytree(bootstrap_channel, tmp_path / "channel", symlinks=True)
     tools = ["cython", "meson", "ninja"]
-    channel = asyncio.run(ensure_bootstrap_channel(tmp_path, extra_pypi=tools))
+    channel = asyncio.run(ensure_bootstrap_channel(tmp_path, extra_pypi=["cython"]))
     assert any(channel.glob("linux-64/cython-*.conda"))  # a platform package, not noarch
 
     async def make_env() -> Path:
@@ -288,3 +292,70 @@ def test_host_tool_recipe_wraps_each_tool_in_a_dsprod_package() -> None:
     assert make["build"]["script"]["env"]["DSPROD_TOOL"] == "/usr/bin/make"
     assert make["build"]["script"]["env"]["DSPROD_SEARCHES_PREFIX"] == "no"
     assert outputs["pkg-config"]["build"]["script"]["env"]["DSPROD_SEARCHES_PREFIX"] == "yes"
+
+
+_HELLO_C = '#include <stdio.h>\nint main(void) { puts("hello from dsprod"); return 0; }\n'
+_HELLO_CMAKE = (
+    "cmake_minimum_required(VERSION 3.15)\nproject(hello C)\nadd_executable(hello main.c)\n"
+)
+_HELLO_MESON = "project('hello', 'c')\nexecutable('hello', 'main.c')\n"
+
+
+@pytest.mark.e2e
+def test_c_build_tools_from_a_fresh_env_build_and_run_a_program(
+    bootstrap_channel: Path, tmp_path: Path
+) -> None:
+    """cmake+ninja and meson+ninja build a C program with the compiler stand-in's CC."""
+    import rattler
+
+    specs = ["python", "cmake", "ninja", "meson", "make", "pkg-config", "gcc_linux-64"]
+
+    async def make_env() -> tuple[Path, dict[str, str]]:
+        prefix = tmp_path / "env"
+        records = await rattler.solve(
+            sources=[str(bootstrap_channel)],
+            specs=specs,
+            virtual_packages=rattler.VirtualPackage.detect(),
+        )
+        await rattler.install(records, target_prefix=prefix)
+        return prefix, {record.name.normalized: str(record.version) for record in records}
+
+    prefix, versions = asyncio.run(make_env())
+    # The env as an activated one sees it: its bin/ first, the compiler stand-in's CC.
+    activated = 'for s in "$0"/etc/conda/activate.d/*.sh; do . "$s"; done; exec "$@"'
+    environment = {**os.environ, "PATH": f"{prefix / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+
+    def run(*command: str, cwd: Path = tmp_path) -> str:
+        result = subprocess.run(
+            ["bash", "-c", activated, str(prefix), *command],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=cwd,
+            env=environment,
+        )
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+        return result.stdout
+
+    for tool in ("cmake", "ninja", "meson", "pkg-config"):
+        assert versions[tool] in run(str(prefix / "bin" / tool), "--version"), tool
+    assert f"GNU Make {versions['make']}" in run(str(prefix / "bin" / "make"), "--version")
+    # pkg-config searches the env first: the env's python3.pc, not the host's.
+    assert run("pkg-config", "--variable=prefix", "python3").strip() == str(prefix)
+
+    source = tmp_path / "hello"
+    source.mkdir()
+    (source / "main.c").write_text(_HELLO_C)
+    (source / "CMakeLists.txt").write_text(_HELLO_CMAKE)
+    (source / "meson.build").write_text(_HELLO_MESON)
+    run("cmake", "-G", "Ninja", "-S", str(source), "-B", "cmake-build")
+    cache = (tmp_path / "cmake-build" / "CMakeCache.txt").read_text()
+    assert f"CMAKE_MAKE_PROGRAM:FILEPATH={prefix / 'bin' / 'ninja'}" in cache
+    compiler = run("sh", "-c", 'echo "$CC"').strip()
+    assert compiler and f"CMAKE_C_COMPILER:FILEPATH={compiler}" in cache
+    run("cmake", "--build", "cmake-build")
+    assert run(str(tmp_path / "cmake-build" / "hello")) == "hello from dsprod\n"
+
+    run("meson", "setup", "meson-build", str(source))
+    run("meson", "compile", "-C", "meson-build")
+    assert run(str(tmp_path / "meson-build" / "hello")) == "hello from dsprod\n"

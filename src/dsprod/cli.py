@@ -348,7 +348,8 @@ def bootstrap(
     """Make the local dependency channel from this host, without conda-forge.
 
     It holds this host's Python repackaged as `python`, pip, setuptools, wheel,
-    pytest and the common build backends converted from PyPI wheels, and (when
+    pytest, the common build backends, cmake, ninja and meson converted from PyPI
+    wheels, packages that run the host's compilers, make and pkg-config, and (when
     R is installed) R as `r-base` with testthat and the R packages named by
     --r (installed on the host, e.g. Debian's r-cran-NAME). It is stored per user
     ($DSPROD_BOOTSTRAP_DIR overrides) and reused while its inputs are unchanged.

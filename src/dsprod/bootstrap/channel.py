@@ -1,13 +1,14 @@
-"""The bootstrap channel: python, pip, pytest, build backends, compilers, host tools and R.
+"""The bootstrap channel: python, pip, pytest, build backends, compilers, build tools and R.
 
 conda-forge is unreachable, yet every build and test environment needs a
 ``python`` and the tools around it. This module assembles a local file channel
-from the running interpreter (``python.py``), PyPI wheels (``pypi.py``),
-stand-ins for the host's compilers (``compilers.py``) and its ``make`` and
-``pkg-config`` (``host_tools.py``) and, when R is installed, the host's R with
-testthat's stack and the R packages asked for (``r.py``); it caches the channel
-per user and reuses it while its inputs are unchanged. R is optional: without
-a usable R the channel simply has no ``r-base``.
+from the running interpreter (``python.py``), PyPI wheels (``pypi.py``: the
+build backends, and cmake, ninja and meson for C/C++), stand-ins for the host's
+compilers (``compilers.py``) and its ``make`` and ``pkg-config``
+(``host_tools.py``) and, when R is installed, the host's R with testthat's
+stack and the R packages asked for (``r.py``); it caches the channel per user
+and reuses it while its inputs are unchanged. R is optional: without a usable
+R the channel simply has no ``r-base``.
 
 Layout of the bootstrap folder::
 
@@ -66,6 +67,10 @@ BASE_PYPI_PACKAGES: tuple[str, ...] = (
     "flit-core",
     "poetry-core",
     "pdm-backend",
+    # The build tools C/C++ recipes ask for: cmake's and ninja's wheels ship their binaries.
+    "cmake",
+    "ninja",
+    "meson",
 )
 
 MANIFEST_NAME = "dsprod-bootstrap.json"
