@@ -15,7 +15,14 @@ import rattler_build
 
 from dsprod.bootstrap import BASE_PYPI_PACKAGES, ensure_bootstrap_channel
 from dsprod.bootstrap.channel import MANIFEST_NAME
-from dsprod.bootstrap.host_tools import HostTool, HostToolPackage, host_tools_recipe, version_of
+from dsprod.bootstrap.host_tools import (
+    HostTool,
+    HostToolPackage,
+    build_host_tool_packages,
+    host_tools,
+    host_tools_recipe,
+    version_of,
+)
 from dsprod.bootstrap.pypi import dsprod_build_string, launcher, wheel_dependencies, wheel_scripts
 from dsprod.bootstrap.python import _SCRIPT as PYTHON_SCRIPT
 from dsprod.bootstrap.python import python_abi, python_recipe
@@ -292,6 +299,22 @@ def test_host_tool_recipe_wraps_each_tool_in_a_dsprod_package() -> None:
     assert make["build"]["script"]["env"]["DSPROD_TOOL"] == "/usr/bin/make"
     assert make["build"]["script"]["env"]["DSPROD_SEARCHES_PREFIX"] == "no"
     assert outputs["pkg-config"]["build"]["script"]["env"]["DSPROD_SEARCHES_PREFIX"] == "yes"
+
+
+def test_a_tool_the_host_lacks_is_left_out_and_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("this host has no make")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "make").symlink_to(make)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert [tool.package.conda_name for tool in host_tools()] == ["make"]
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    messages: list[str] = []
+    assert build_host_tool_packages(tmp_path / "work", [], messages.append) == []
+    assert messages == ["host tools not found on this host, no stand-in package: make, pkg-config"]
 
 
 _HELLO_C = '#include <stdio.h>\nint main(void) { puts("hello from dsprod"); return 0; }\n'
