@@ -83,3 +83,17 @@ def install(prefix: Path, channels: list[str], spec: str) -> list[rattler.RepoDa
     )
     asyncio.run(rattler.install(records, target_prefix=prefix, show_progress=False))
     return records
+
+
+def rscript(prefix: Path, code: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run R ``code`` with the env's Rscript, with none of the caller's R setup.
+
+    ``HOME`` is ``home`` (the env itself by default), so no user profile is read.
+    """
+    return subprocess.run(
+        [str(prefix / "bin" / "Rscript"), "-e", code],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home or prefix)},
+        check=False,
+    )

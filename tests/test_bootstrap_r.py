@@ -31,6 +31,7 @@ from dsprod.bootstrap.recipe_build import build_recipe, package_output
 from dsprod.errors import BuildFailed
 from dsprod.recipe.v1 import dump_v1
 from dsprod.vcs.scm import VersionInfo
+from tests.projects import rscript
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 HAS_R = shutil.which("R") is not None
@@ -112,17 +113,6 @@ async def _index_and_install(channel: Path, specs: list[str], prefix: Path, cach
     await rattler.install(records, target_prefix=prefix, cache_dir=cache, show_progress=False)
 
 
-def _rscript(env: Path, code: str) -> subprocess.CompletedProcess[str]:
-    # A bare environment: nothing of the caller's R setup may leak in.
-    return subprocess.run(
-        [str(env / "bin" / "Rscript"), "-e", code],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(env)},
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def r_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from dsprod.bootstrap.r import build_r_packages
@@ -145,7 +135,7 @@ def test_r_and_testthat_run_from_a_clean_environment(r_channel: Path, tmp_path: 
     env = tmp_path / "env"
     asyncio.run(_index_and_install(r_channel, ["r-base", "r-testthat"], env, tmp_path / "cache"))
 
-    result = _rscript(env, "library(testthat); cat(R.home(), .libPaths(), sep = '\\n')")
+    result = rscript(env, "library(testthat); cat(R.home(), .libPaths(), sep = '\\n')")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == str(env / "lib" / "R")
@@ -166,7 +156,7 @@ def test_r_and_testthat_run_from_a_clean_environment(r_channel: Path, tmp_path: 
     )
     assert install.returncode == 0, install.stdout + install.stderr
     tests = EXAMPLES / "r-pure" / "tests" / "testthat"
-    result = _rscript(
+    result = rscript(
         env,
         f"testthat::test_dir('{tests}', package = 'dspure', load_package = 'installed',"
         " stop_on_failure = TRUE)",
@@ -201,7 +191,7 @@ def test_example_packages_build_from_their_recipes_and_pass_their_tests(
     asyncio.run(_index_and_install(r_channel, specs, env, tmp_path / "cache"))
     for package, example in (("dspure", "r-pure"), ("dscomp", "r-compiled")):
         tests = EXAMPLES / example / "tests" / "testthat"
-        result = _rscript(
+        result = rscript(
             env,
             f"testthat::test_dir('{tests}', package = '{package}', load_package = 'installed',"
             " stop_on_failure = TRUE)",
@@ -328,7 +318,7 @@ def test_bootstrap_r_adds_a_host_package_with_its_dependencies_and_keeps_it(
 
     env = tmp_path / "env"
     install(env, [channel.as_uri()], "r-rex")
-    result = _rscript(env, 'library(rex); cat(grepl(rex("a", digit), c("a1", "b2")))')
+    result = rscript(env, 'library(rex); cat(grepl(rex("a", digit), c("a1", "b2")))')
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "TRUE FALSE"
 

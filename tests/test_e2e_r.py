@@ -15,7 +15,7 @@ import pytest
 from rattler import Version as CondaVersion
 
 from dsprod.store.local import LocalStore
-from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo
+from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo, rscript
 
 pytestmark = [
     pytest.mark.e2e,
@@ -192,17 +192,9 @@ def test_without_a_version_tag_description_gives_the_version(
 def installed_r_version(prefix: Path, channels: list[str], spec: str, scratch: Path) -> str:
     """``packageVersion()`` and DESCRIPTION's ``Version`` of dspure installed from ``channels``."""
     install(prefix, channels, spec)
-    reported = subprocess.run(
-        [
-            str(prefix / "bin" / "Rscript"),
-            "-e",
-            "cat(format(packageVersion('dspure')), packageDescription('dspure')$Version)",
-        ],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(scratch)},
-        check=True,
-    )
+    code = "cat(format(packageVersion('dspure')), packageDescription('dspure')$Version)"
+    reported = rscript(prefix, code, scratch)
+    assert reported.returncode == 0, reported.stderr
     return reported.stdout
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from dsprod.store.local import LocalStore
-from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo
+from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo, rscript
 
 pytestmark = pytest.mark.e2e
 
@@ -62,17 +62,9 @@ def python_release_works(prefix: Path, _scratch: Path) -> None:
 
 
 def r_release_works(prefix: Path, scratch: Path) -> None:
-    greeting = subprocess.run(
-        [
-            str(prefix / "bin" / "Rscript"),
-            "-e",
-            "cat(format(packageVersion('dspure')), dspure::greet('QA'))",
-        ],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(scratch)},
-        check=True,
-    )
+    code = "cat(format(packageVersion('dspure')), dspure::greet('QA'))"
+    greeting = rscript(prefix, code, scratch)
+    assert greeting.returncode == 0, greeting.stderr
     assert greeting.stdout == "1.2.1 Hello, QA!"  # DESCRIPTION says 0.1-0: the build wrote 1.2.1
 
 
