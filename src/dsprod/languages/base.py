@@ -76,9 +76,18 @@ class Language(Protocol):
         ...
 
     def run_tests(
-        self, prefix: Path, tests: ExportedTests, junit_xml: Path, extra_args: Sequence[str]
+        self,
+        artifact: Artifact,
+        prefix: Path,
+        tests: ExportedTests,
+        junit_xml: Path,
+        extra_args: Sequence[str],
     ) -> TestRun:
-        """Run the exported tests against the package installed in ``prefix``."""
+        """Run the exported tests against ``artifact``, installed in ``prefix``.
+
+        The artifact says what the package installed (its ``paths``): a language
+        whose tests build against the package (C headers, libraries) needs it.
+        """
         ...
 
     def check_package(self, artifact: Artifact, info: ProjectInfo) -> Iterable[str]:

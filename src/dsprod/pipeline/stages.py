@@ -375,7 +375,9 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
             f" {extra.commit[:12]} against the installed package"
         )
         started = time.monotonic()
-        run = language.run_tests(run_dir / "env", tests, run_dir / "junit.xml", extra.test_args)
+        run = language.run_tests(
+            artifact, run_dir / "env", tests, run_dir / "junit.xml", extra.test_args
+        )
         timings["tests"] = time.monotonic() - started
         for warning in run.warnings:
             session.report(f"warning: {warning}")

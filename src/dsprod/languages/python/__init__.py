@@ -65,7 +65,12 @@ class PythonLanguage:
         return python_recipe(info, source_path, repository)
 
     def run_tests(
-        self, prefix: Path, tests: ExportedTests, junit_xml: Path, extra_args: Sequence[str]
+        self,
+        artifact: Artifact,
+        prefix: Path,
+        tests: ExportedTests,
+        junit_xml: Path,
+        extra_args: Sequence[str],
     ) -> TestRun:
         return run_python_tests(prefix, tests, junit_xml, extra_args)
 

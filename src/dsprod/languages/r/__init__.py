@@ -53,7 +53,12 @@ class RLanguage:
         return r_recipe(info, source_path, repository)
 
     def run_tests(
-        self, prefix: Path, tests: ExportedTests, junit_xml: Path, extra_args: Sequence[str]
+        self,
+        artifact: Artifact,
+        prefix: Path,
+        tests: ExportedTests,
+        junit_xml: Path,
+        extra_args: Sequence[str],
     ) -> TestRun:
         return run_r_tests(prefix, tests.tests[0], junit_xml, extra_args)
 
