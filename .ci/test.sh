@@ -14,6 +14,17 @@ if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(testthat); libr
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq r-base-core r-cran-testthat r-cran-rex >/dev/null || exit 1
 fi
 
+# The host tools C/C++ builds and tests use (the bootstrap channel's compiler, make and
+# pkg-config stand-ins point at them; cmake, ninja and meson also come from PyPI wheels).
+missing_tools=""
+for tool in gcc g++ gfortran make pkg-config cmake ninja; do
+  command -v "$tool" >/dev/null 2>&1 || missing_tools=yes
+done
+if [ -n "$missing_tools" ]; then
+  as_root apt-get update -qq || exit 1
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq gcc g++ gfortran make pkg-config cmake ninja-build >/dev/null || exit 1
+fi
+
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test,dev]' || exit 1
 
 # Lint, format and types first: they take seconds and fail for reasons no test shows.
