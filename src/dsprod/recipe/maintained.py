@@ -111,7 +111,9 @@ def problems(recipe: MaintainedRecipe, variables: Mapping[str, str]) -> list[str
             f"extra.{EXTRA_KEY} is missing: dsprod checks every value a package records against"
             f" git; add extra: {{{EXTRA_KEY}: {{commit: {_variable('commit')},"
             f" pep440_version: {_variable('pep440_version')},"
-            f" repository: {_variable('repository')}, language: ...}}}}"
+            f" repository: {_variable('repository')}, language: recipe}}}}"
+            " (language: recipe runs the recipe's own tests:, or name the language whose"
+            " runner tests the package)"
         ]
     extra = recipe.extra
     checked = {

@@ -25,6 +25,8 @@ from dsprod.envtest.result import TestRun, junit_counts, tail
 from dsprod.progress import Report
 
 SUITE = "recipe tests"
+_VERDICT = "Script execution failed"
+_SHOWN_LINES = 8
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,24 @@ def run_package_tests(
         exit_code=0 if failures == errors == 0 else 1,
         junit_xml=junit_xml,
         output_tail="\n".join(
-            f"{outcome.name}:\n{tail(outcome.output)}" for outcome in outcomes if not outcome.passed
+            f"{outcome.name}:\n{_shown(outcome.output)}"
+            for outcome in outcomes
+            if not outcome.passed
         ),
         warnings=tuple(warnings),
     )
+
+
+def _shown(output: str) -> str:
+    """The part of a failed test's output worth a message: the lines up to rattler-build's verdict.
+
+    Before them, how the env was solved; after them, how to re-run the script
+    in the test's folders, which are gone by the time anyone reads it. The
+    JUnit report keeps the whole output.
+    """
+    lines = [line for line in output.splitlines() if line.strip()]
+    verdict = next((i for i, line in enumerate(lines) if line.startswith(_VERDICT)), None)
+    return tail("\n".join(lines if verdict is None else lines[: verdict + 1]), _SHOWN_LINES)
 
 
 def _kind(test: object) -> str:
