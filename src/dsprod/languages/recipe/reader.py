@@ -55,8 +55,9 @@ def read_recipe_project(root: Path, choice: str | None) -> ProjectInfo:
         kind for kind in recipe.tests if kind != "package_contents"
     ]:
         warnings.append(
-            f"{path}: no tests: a package needs them once built (script, python ...);"
-            " its tests report will say that none ran"
+            f"{path}: no tests: entry runs against the installed package (script, python"
+            " ...; package_contents is checked while packaging): its test report will say"
+            " that none ran, and it is promoted without one"
         )
     if language == RECIPE_LANGUAGE and recipe.extra.tests_dirs:
         warnings.append(

@@ -69,7 +69,8 @@ def run_package_tests(
     if not outcomes:
         warnings.append(
             f"{artifact.filename} carries no tests (its recipe's tests: has no script, python"
-            " ... test): nothing was run against the installed package"
+            " ... test): nothing was run against the installed package, which is promoted"
+            " on its build alone"
         )
     return TestRun(
         passed=failures == 0 and errors == 0,
