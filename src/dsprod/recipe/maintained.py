@@ -34,7 +34,7 @@ class MaintainedRecipe:
     name: str
     version: str
     build_string: str | None
-    """``build.string`` as rendered; None when the recipe leaves it to rattler-build."""
+    """``build.string`` as rendered (rattler-build's hash string when the recipe sets none)."""
     extra: DsprodExtra
     records_extra: bool
     """False when the recipe has no ``extra.dsprod`` mapping at all."""
