@@ -16,7 +16,7 @@ from dsprod.errors import InputError
 from dsprod.languages import detect
 from dsprod.languages.recipe import RECIPE
 from dsprod.languages.recipe.runner import _Outcome, _shown, _write_junit
-from dsprod.pipeline.stages import load_project
+from dsprod.pipeline.stages import as_maintained, load_project
 from dsprod.recipe.maintained import choose_recipe, problems, recipe_names, render_maintained
 from dsprod.recipe.model import build_variables
 from dsprod.vcs.scm import git_version
@@ -250,3 +250,20 @@ def test_a_failed_test_is_shown_up_to_the_verdict() -> None:
     assert (
         _shown(output) == "solving\n+ exit 1\nScript failed with status 1\nScript execution failed."
     )
+
+
+def test_a_maintained_recipe_chooses_the_runner_where_another_language_reads(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "rcp-tables"\ndynamic = ["version"]\n'
+    )
+    text = recipe_text("rcp-tables", extra=EXTRA + "    language: recipe\n")
+    root = repository(tmp_path, {"rcp-tables": text})
+    project = load_project(root)
+    assert project.info.language == "python"
+    recipe_path = root / "recipes/rcp-tables/recipe.yaml"
+    assert as_maintained(project, recipe_path).info.language == "recipe"
+    recipe_path.write_text(text.replace("language: recipe", "language: cobol"))
+    with pytest.raises(InputError, match="records language 'cobol', which dsprod does not know"):
+        as_maintained(project, recipe_path)
