@@ -25,7 +25,8 @@ def detect(root: Path) -> Language:
         if language.detect(root):
             return language
     raise InputError(
-        f"{root}: no project metadata found (pyproject.toml, setup.cfg or an R DESCRIPTION)"
+        f"{root}: no project metadata found (pyproject.toml, setup.cfg, an R DESCRIPTION"
+        " or a maintained recipes/<name>/recipe.yaml)"
     )
 
 
