@@ -80,6 +80,4 @@ def test_two_recipes_and_no_choice_lists_them(tmp_path: Path, bootstrap_channel:
     assert result["error"].endswith(
         "recipes: 2 recipes (rcp-two-tables, rcp-two-tools); choose one with --recipe NAME"
     )
-    code, result, _ = dsprod(project, "build", "--recipe", "rcp-two-tools")
-    assert code == 0, result
-    assert result["name"] == "rcp-two-tools"
+    # With --recipe it builds: the corpus case rcp-two-recipes.

@@ -73,6 +73,12 @@ class RecipeLanguage:
         junit_xml: Path,
         extra_args: Sequence[str],
     ) -> TestRun:
+        """Refused: nothing is exported from git for this language (see ``run_package_tests``).
+
+        The test stage asks a ``CarriesItsTests`` language for ``run_package_tests``
+        instead, which receives the channels rattler-build solves each test's env
+        from; ``Language.run_tests`` has no channels to give.
+        """
         raise InputError(
             f"{artifact.filename}: its tests travel inside the package; they run through"
             " run_package_tests, with the channels to solve their envs from"
