@@ -75,7 +75,7 @@ def test_corpus_project(
     commit_all(project, "as upstream ships it")
     git(project, "tag", spec.get("tag", "1.0.0"))
 
-    code, result, stderr = dsprod(project, "run")
+    code, result, stderr = dsprod(project, "run", *spec.get("args", []))
     said = f"{stderr}\n{result}"
     assert code == expect.get("exit_code", 0), said
     for text in expect.get("warnings", []):

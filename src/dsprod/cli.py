@@ -77,13 +77,25 @@ def common_options(function: Command) -> Callable[..., None]:
             if not project.is_dir():
                 raise click.BadParameter(f"{project}: no such folder", param_hint="--project")
             settings = load_settings(project, config)
-            session = pipeline.Session(project.resolve(), settings, report)
+            session = pipeline.Session(
+                project.resolve(), settings, report, kwargs.pop("recipe_name", None)
+            )
             result = asyncio.run(function(session, **kwargs))
         except DsprodError as error:
             _fail(error, as_json)
         _emit(result, as_json)
 
     return wrapper
+
+
+recipe_option = click.option(
+    "--recipe",
+    "recipe_name",
+    metavar="NAME",
+    default=None,
+    help="Build recipes/NAME/recipe.yaml as the project's metadata (the recipe to use when"
+    " recipes/ holds several and no other metadata).",
+)
 
 
 def entry() -> NoReturn:
@@ -134,6 +146,7 @@ def main() -> None:
 @main.command(epilog=EXIT_CODES)
 @click.option("--regenerate", is_flag=True, help="Overwrite an existing recipe.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the recipe instead of writing it.")
+@recipe_option
 @common_options
 async def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -> Result:
     """Generate a v1 recipe.yaml from the project's own metadata and git tags.
@@ -155,6 +168,7 @@ async def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.option("--allow-dirty", is_flag=True, help="Publish a build of uncommitted changes.")
+@recipe_option
 @common_options
 async def build(session: pipeline.Session, allow_dirty: bool) -> Result:
     """Build the project at HEAD, verify the package, and publish it to the unstable channel."""
@@ -174,6 +188,7 @@ async def build(session: pipeline.Session, allow_dirty: bool) -> Result:
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.argument("spec", required=False)
+@recipe_option
 @common_options
 async def test(session: pipeline.Session, spec: str | None) -> Result:
     """Install a build from unstable into a clean env and run the project's tests on it.
@@ -205,6 +220,7 @@ async def test(session: pipeline.Session, spec: str | None) -> Result:
     help="Target level (default: testing, or stable for a final release).",
 )
 @click.option("--force", is_flag=True, help="Promote even if the policy says no (logged loudly).")
+@recipe_option
 @common_options
 async def promote(
     session: pipeline.Session, spec: str | None, target: str | None, force: bool
@@ -242,6 +258,7 @@ async def promote(
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.option("--allow-dirty", is_flag=True, help="Publish a build of uncommitted changes.")
+@recipe_option
 @common_options
 async def run(session: pipeline.Session, allow_dirty: bool) -> Result:
     """Build, test in a clean env, and promote as far as the policy allows (what CI calls)."""

@@ -13,8 +13,9 @@ from dsprod.errors import InputError
 from dsprod.languages.base import Language
 from dsprod.languages.python import PYTHON
 from dsprod.languages.r import R
+from dsprod.languages.recipe import RECIPE
 
-LANGUAGES: dict[str, Language] = {language.name: language for language in (R, PYTHON)}
+LANGUAGES: dict[str, Language] = {language.name: language for language in (R, PYTHON, RECIPE)}
 """Every language, by the name packages record; in detection order."""
 
 
@@ -24,7 +25,8 @@ def detect(root: Path) -> Language:
         if language.detect(root):
             return language
     raise InputError(
-        f"{root}: no project metadata found (pyproject.toml, setup.cfg or an R DESCRIPTION)"
+        f"{root}: no project metadata found (pyproject.toml, setup.cfg, an R DESCRIPTION"
+        " or a maintained recipes/<name>/recipe.yaml)"
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun
@@ -92,6 +92,23 @@ class Language(Protocol):
 
     def check_package(self, artifact: Artifact, info: ProjectInfo) -> Iterable[str]:
         """Problems only this language can see in a freshly built package (none: empty)."""
+        ...
+
+
+@runtime_checkable
+class CarriesItsTests(Protocol):
+    """A language whose tests travel inside the package (a recipe's ``tests:``).
+
+    No tests are exported from git for it: the tool that wrote the tests runs
+    each in an env it solves itself, from ``channels`` (the store's unstable
+    channel first, then the dependency channels), and the outcome comes back
+    as JUnit in ``junit_xml``, one testcase per test.
+    """
+
+    def run_package_tests(
+        self, artifact: Artifact, channels: Sequence[str], junit_xml: Path, report: Report
+    ) -> TestRun:
+        """Run every test ``artifact`` carries; a package carrying none says so in a warning."""
         ...
 
 

@@ -45,6 +45,8 @@ class Session:
     project_root: Path
     settings: Settings
     report: Report
+    recipe_name: str | None = None
+    """``--recipe NAME``: build ``recipes/NAME/recipe.yaml`` as the project's metadata."""
 
     @cached_property
     def store(self) -> Store:

@@ -27,12 +27,14 @@ from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import export_tests
 from dsprod.errors import InputError, StoreRefused, TestsFailed
 from dsprod.languages import detect, language_named
-from dsprod.languages.base import Language
+from dsprod.languages.base import CarriesItsTests, Language
+from dsprod.languages.recipe import RECIPE
 from dsprod.pipeline.session import Session
 from dsprod.project import ProjectInfo
 from dsprod.promote import Promotion
-from dsprod.recipe import select
-from dsprod.recipe.model import BUILD_VARIABLES, Recipe
+from dsprod.recipe import model, select
+from dsprod.recipe.maintained import render_maintained
+from dsprod.recipe.model import Recipe
 from dsprod.recipe.v1 import render_v1, write_recipe
 from dsprod.store import lookup
 from dsprod.store.base import StoredPackage
@@ -103,12 +105,30 @@ class RunOutcome:
     timings: dict[str, float]
 
 
-def load_project(root: Path) -> LoadedProject:
-    """Detect the project's language, read its metadata and its version from git."""
+def load_project(root: Path, recipe_name: str | None = None) -> LoadedProject:
+    """Detect the project's language, read its metadata and its version from git.
+
+    ``recipe_name`` (``--recipe NAME``) makes ``recipes/NAME/recipe.yaml`` the
+    project's metadata, whatever else the folder holds.
+    """
     root = root.resolve()
     git_root = require_toplevel(root)
-    language = detect(root)
+    language = detect(root) if recipe_name is None else RECIPE.choosing(recipe_name)
     return LoadedProject(language, language.read(root), origin_url(git_root), git_root)
+
+
+def as_maintained(project: LoadedProject, recipe_path: Path) -> LoadedProject:
+    """``project`` as its maintained recipe says: the language the recipe records tests it.
+
+    A maintained recipe is the project's metadata even where a language reads
+    other files (a CMakeLists.txt beside ``recipes/``): it may ask for the
+    recipe's own tests, or another runner, and the package records that choice.
+    """
+    recorded = render_maintained(recipe_path, build_variables(project)).extra.language
+    if recorded is None or recorded == project.info.language:
+        return project  # verification names a missing language
+    language_named(recorded, str(recipe_path))  # one dsprod knows, or a clear error
+    return replace(project, info=replace(project.info, language=recorded))
 
 
 async def project_for_build(session: Session, project: LoadedProject) -> LoadedProject:
@@ -124,7 +144,9 @@ async def project_for_build(session: Session, project: LoadedProject) -> LoadedP
 
 async def recipe(session: Session, *, regenerate: bool, to_stdout: bool) -> RecipeOutcome:
     """Write (or print) the recipe ``dsprod build`` would generate, into ``recipes/<name>/``."""
-    project = await project_for_build(session, load_project(session.project_root))
+    project = await project_for_build(
+        session, load_project(session.project_root, session.recipe_name)
+    )
     info = project.info
     path = select.maintained_recipe_path(info.root, info.conda_name)
     generated = project.recipe(select.source_path_from(path.parent, info.root))
@@ -145,7 +167,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
     """
     timings: dict[str, float] = {}
     started = time.monotonic()
-    project = load_project(session.project_root)
+    project = load_project(session.project_root, session.recipe_name)
     info = project.info
     if info.version.dirty and not allow_dirty:
         raise InputError(
@@ -177,6 +199,11 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
     recipe_path, generated = select.recipe_to_build(
         info.root, info.conda_name, project.recipe, session.work_dir / "recipe"
     )
+    if not generated:
+        project = as_maintained(project, recipe_path)
+        info = project.info
+    # A package that carries its tests is tested once, from the store, by the test stage.
+    carries_tests = isinstance(language_named(info.language, str(recipe_path)), CarriesItsTests)
     session.report(
         f"{info.conda_name} {info.version.conda} ({info.version.build_string}) from"
         f" {'generated' if generated else 'maintained'} recipe {recipe_path}"
@@ -190,6 +217,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
             channels=channels,
             variables=build_variables(project),
             log_path=log_path,
+            run_recipe_tests=not carries_tests,
         )
         timings["prepare"] = time.monotonic() - started
         started = time.monotonic()
@@ -249,15 +277,7 @@ async def publish(session: Session, artifact: Artifact, channel: str, repository
 
 def build_variables(project: LoadedProject) -> dict[str, str]:
     """The per-build values a recipe reads (see ``recipe.model.BUILD_VARIABLES``)."""
-    version = project.info.version
-    return {
-        BUILD_VARIABLES["conda_version"]: version.conda,
-        BUILD_VARIABLES["pep440_version"]: version.pep440,
-        BUILD_VARIABLES["native_version"]: version.native,
-        BUILD_VARIABLES["build_string"]: version.build_string,
-        BUILD_VARIABLES["commit"]: version.commit,
-        BUILD_VARIABLES["repository"]: project.repository or "",
-    }
+    return model.build_variables(project.info.version, project.repository)
 
 
 def build_machine_paths(
@@ -309,7 +329,7 @@ async def find_package(
     channel = session.settings.channel(level)
     if spec is not None:
         return await lookup.by_spec(session.store, channel, spec)
-    info = load_project(session.project_root).info
+    info = load_project(session.project_root, session.recipe_name).info
     found = await _build_of_commit(session, channel, info)
     if found is None:
         raise InputError(
@@ -330,6 +350,8 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
             " cannot find its tests"
         )
     language = language_named(extra.language, artifact.filename)
+    if isinstance(language, CarriesItsTests):
+        return await _test_carried(session, package, artifact, language)
     base = language.test_base_requirements
     # The project's own pin on a base requirement (``pytest <8``) replaces the bare one.
     pinned = {r.split()[0] for r in extra.test_requirements}
@@ -384,6 +406,22 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         report = session.store.ledger.save_report(
             _report(artifact, run, installed, left_out), run.junit_xml
         )
+    return TestOutcome(package, run, report, timings)
+
+
+async def _test_carried(
+    session: Session, package: StoredPackage, artifact: Artifact, language: CarriesItsTests
+) -> TestOutcome:
+    """Run the tests ``artifact`` carries, each in an env its tool solves from the channels."""
+    with session.scratch_outside_project("test") as run_dir:
+        started = time.monotonic()
+        run = language.run_package_tests(
+            artifact, await session.channels(), run_dir / "junit.xml", session.report
+        )
+        timings = {"tests": time.monotonic() - started}
+        for warning in run.warnings:
+            session.report(f"warning: {warning}")
+        report = session.store.ledger.save_report(_report(artifact, run, [], []), run.junit_xml)
     return TestOutcome(package, run, report, timings)
 
 

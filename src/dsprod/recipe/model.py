@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dsprod.recipe.extra import DsprodExtra
+from dsprod.vcs.scm import VersionInfo
 
 # Variables dsprod gives every build (``BuildRequest.variables``); recipe writers
 # refer to them so that a recipe file is never stale. The recipe's own values
@@ -24,6 +25,18 @@ BUILD_VARIABLES = {
     "commit": "dsprod_git_commit",
     "repository": "dsprod_git_repository",
 }
+
+
+def build_variables(version: VersionInfo, repository: str | None) -> dict[str, str]:
+    """This commit's per-build values, by variable name (no origin: an empty repository)."""
+    return {
+        BUILD_VARIABLES["conda_version"]: version.conda,
+        BUILD_VARIABLES["pep440_version"]: version.pep440,
+        BUILD_VARIABLES["native_version"]: version.native,
+        BUILD_VARIABLES["build_string"]: version.build_string,
+        BUILD_VARIABLES["commit"]: version.commit,
+        BUILD_VARIABLES["repository"]: repository or "",
+    }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+CREATE TABLE stations (code TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL);
