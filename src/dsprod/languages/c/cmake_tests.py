@@ -78,8 +78,15 @@ class ProjectTests:
 
     cases: tuple[Case, ...]
     junit: Path | None
+    runner: str
+    """The test runner's name (``ctest``, ``meson test``): names its suite in the report."""
     steps: tuple[Completed, ...]
     warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def not_built(cls, warning: str) -> ProjectTests:
+        """The tests were not built; ``warning`` says why (shown to the user)."""
+        return cls((), None, "", (), (warning,))
 
 
 def wrapper_project(
@@ -117,9 +124,9 @@ def cmake_version(conda_version: str) -> str:
 
 def project_name(package: Installed, conda_name: str) -> str:
     """The CMake package name spelled as the project spells it, else the conda name."""
-    wanted = conda_name.replace("-", "_").lower()
+    wanted = _comparable(conda_name)
     for config in package.cmake_packages:
-        if config.replace("-", "_").lower() == wanted:
+        if _comparable(config) == wanted:
             return config
     return _CMAKE_NAME.sub("_", conda_name)
 
@@ -174,6 +181,7 @@ def run_cmake_tests(
                 ),
             ),
             None,
+            "ctest",
             tuple(steps),
         )
     build_command = [toolchain.tool("cmake"), "--build", str(build), "--parallel", "2"]
@@ -213,8 +221,13 @@ def run_cmake_tests(
         cases.append(
             Case(SUITE, "ctest", error=_said("ctest ran no test of the project", steps[-1]))
         )
-    return ProjectTests(tuple(cases), junit if junit.is_file() else None, tuple(steps))
+    return ProjectTests(tuple(cases), junit if junit.is_file() else None, "ctest", tuple(steps))
 
 
 def _said(message: str, step: Completed) -> str:
     return f"{message}: '{shlex.join(step.command)}' exited {step.exit_code}\n{tail(step.output)}"
+
+
+def _comparable(name: str) -> str:
+    """``CrunGood``, ``crun-good`` and ``crun_good`` compare equal."""
+    return re.sub(r"[-_.]", "", name).lower()

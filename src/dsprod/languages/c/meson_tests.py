@@ -35,6 +35,7 @@ from dsprod.languages.c.report import Case
 from dsprod.languages.c.toolchain import Completed, Toolchain, run
 
 SUITE = "dsprod.project-tests"
+RUNNER = "meson test"
 TEST_TIMEOUT_MULTIPLIER = 10
 """meson test's per-test timeout is 30 s times this (meson's own default multiplier is 1)."""
 
@@ -222,7 +223,7 @@ def run_meson_tests(
     junit = build / "meson-logs" / "testlog.junit.xml"
     if not junit.is_file() or "No tests defined" in steps[-1].output:
         cases.append(_error("meson test", "meson test ran no test of the project", steps[-1]))
-    return ProjectTests(tuple(cases), junit if junit.is_file() else None, tuple(steps))
+    return ProjectTests(tuple(cases), junit if junit.is_file() else None, RUNNER, tuple(steps))
 
 
 def _error(name: str, message: str, step: Completed) -> Case:
@@ -231,9 +232,8 @@ def _error(name: str, message: str, step: Completed) -> Case:
 
 
 def _failed(message: str, steps: list[Completed]) -> ProjectTests:
-    return ProjectTests((_error("configure", message, steps[-1]),), None, tuple(steps))
+    return ProjectTests((_error("configure", message, steps[-1]),), None, RUNNER, tuple(steps))
 
 
 def _not_done(reason: str) -> ProjectTests:
-    warning = f"the project's tests were not built: {reason}"
-    return ProjectTests((), None, (), (warning,))
+    return ProjectTests.not_built(f"the project's tests were not built: {reason}")

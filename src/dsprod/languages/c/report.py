@@ -31,9 +31,9 @@ class Case:
         return self.failure is not None or self.error is not None
 
 
-def write_report(cases: Sequence[Case], imported: Sequence[Path], path: Path) -> None:
+def write_report(cases: Sequence[Case], imported: Sequence[tuple[str, Path]], path: Path) -> None:
     """Write ``cases`` (one suite per ``Case.suite``) and every suite of the ``imported``
-    JUnit files (ctest's, meson's) into one ``testsuites`` report at ``path``."""
+    JUnit files (ctest's, meson's: runner name, file) into one report at ``path``."""
     root = ET.Element("testsuites")
     suites: dict[str, list[Case]] = {}
     for case in cases:
@@ -51,9 +51,9 @@ def write_report(cases: Sequence[Case], imported: Sequence[Path], path: Path) ->
         )
         for case in members:
             _add_case(suite, case)
-    for report in imported:
+    for runner, report in imported:
         if report.is_file():
-            root.extend(_suites_of(report))
+            root.extend(_suites_of(report, runner))
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
@@ -72,19 +72,23 @@ def _add_case(suite: ET.Element, case: Case) -> None:
         ET.SubElement(element, "system-out").text = case.output
 
 
-def _suites_of(report: Path) -> list[ET.Element]:
+def _suites_of(report: Path, runner: str) -> list[ET.Element]:
     """The ``testsuite`` elements of a JUnit file, whether its root is one or holds several.
 
     ctest counts a test it did not run (``NOT_RUN``, a disabled one) as skipped in
     its suite attributes; the attributes are recomputed from the cases so that
-    every report is counted the same way.
+    every report is counted the same way. A suite without a name (ctest names its
+    suite after the build's site, usually empty) is named after the runner.
     """
     root = ET.parse(report).getroot()
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     for suite in suites:
+        if suite.get("name", "(empty)") in ("", "(empty)"):
+            suite.set("name", runner)
         cases = suite.findall("testcase")
         suite.set("tests", str(len(cases)))
-        suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+        failed = [c for c in cases if c.find("failure") is not None and c.find("error") is None]
+        suite.set("failures", str(len(failed)))
         suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
         suite.set("skipped", str(sum(1 for c in cases if _only_skipped(c))))
     return suites

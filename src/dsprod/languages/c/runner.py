@@ -88,7 +88,7 @@ def run_c_tests(
     warnings += project.warnings
     timings += [_timing(step) for step in project.steps]
 
-    imported = [project.junit] if project.junit is not None else []
+    imported = [(project.runner, project.junit)] if project.junit is not None else []
     write_report(cases, imported, junit_xml)
     total, failures, errors, skipped = junit_counts(junit_xml)
     tests_step = project.steps[-1] if project.steps else None
@@ -164,17 +164,12 @@ def project_tests(
 ) -> ProjectTests:
     """Build and run the project's exported tests with its own build system's runner."""
     if not tests.tests:
-        return ProjectTests((), None, (), ("the package records no tests folder",))
+        return ProjectTests.not_built("the package records no tests folder")
     if tests.project in tests.tests:
-        return ProjectTests(
-            (),
-            None,
-            (),
-            (
-                "the project's tests are defined in its top-level build file, beside the"
-                " library: they cannot be built against the installed package without its"
-                " sources, so only the linkage, program and consumer checks ran",
-            ),
+        return ProjectTests.not_built(
+            "the project's tests are defined in its top-level build file, beside the"
+            " library: they cannot be built against the installed package without its"
+            " sources, so only the linkage, program and consumer checks ran"
         )
     extra = artifact.extra
     # Fields the C reader records (extra.dsprod.build_system / test_options); a package
@@ -212,15 +207,10 @@ def project_tests(
             scratch,
         )
     folders = ", ".join(str(folder.relative_to(tests.project.parent)) for folder in tests.tests)
-    return ProjectTests(
-        (),
-        None,
-        (),
-        (
-            f"{folders}: no CMakeLists.txt or meson.build defines the tests there; tests of"
-            " plain Makefiles are not built against the installed package (only the linkage,"
-            " program and consumer checks ran)",
-        ),
+    return ProjectTests.not_built(
+        f"{folders}: no CMakeLists.txt or meson.build defines the tests there; tests of"
+        " plain Makefiles are not built against the installed package (only the linkage,"
+        " program and consumer checks ran)"
     )
 
 
@@ -237,7 +227,7 @@ def _missing_tools(missing: list[str]) -> ProjectTests:
         f"the test env has no {' or '.join(missing)}: the project's tests cannot be built"
         " (they belong in the package's test requirements)"
     )
-    return ProjectTests((Case(PROJECT_SUITE, "build tools", error=message),), None, ())
+    return ProjectTests((Case(PROJECT_SUITE, "build tools", error=message),), None, "", ())
 
 
 def _timing(step: Completed) -> str:
