@@ -7,6 +7,9 @@ activator and the variables are read back from a shell that ran it. Nothing of
 the caller's build setup reaches a test: compiler flags, ``LD_LIBRARY_PATH``,
 ``PKG_CONFIG_PATH``, ``CMAKE_*`` and the caller's conda variables are dropped
 first, and ``pkg-config`` searches the env only, as conda-forge's does.
+``PYTHONDONTWRITEBYTECODE`` is dropped too: meson is a Python program, and
+without its bytecode written into the (scratch) env on its first run each of
+its commands would compile its hundreds of modules again (seconds each).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ _DROPPED = (
     "MESON_ARGS",
     "CTEST_OUTPUT_ON_FAILURE",
     "MAKEFLAGS",
+    "PYTHONDONTWRITEBYTECODE",
 )
 
 
