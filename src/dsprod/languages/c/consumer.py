@@ -222,18 +222,27 @@ def cmake_configure(toolchain: Toolchain, source: Path, build: Path) -> list[str
 def _missing_header(package: Installed, built: Consumer) -> str | None:
     """The message for a header a public header includes but nobody installed, if that failed."""
     for step in built.steps:
-        found = _MISSING_HEADER.search(step.output)
-        if found is not None:
-            includer = Path(found["includer"].strip())
-            try:
-                shown = str(includer.relative_to(package.prefix))
-            except ValueError:
-                shown = str(includer)
-            return (
-                f"public header {shown} includes '{found['header']}', which the package does not"
-                f" install (nor does any package in the test env)\n{tail(step.output, 15)}"
-            )
+        message = missing_header_message(package.prefix, step.output)
+        if message is not None:
+            return message
     return None
+
+
+def missing_header_message(prefix: Path, compiler_output: str) -> str | None:
+    """``public header include/foo.h includes 'bar.h', which ...`` from gcc's or clang's
+    "No such file" error, the includer shown relative to the env; None if there is none."""
+    found = _MISSING_HEADER.search(compiler_output)
+    if found is None:
+        return None
+    includer = Path(found["includer"].strip())
+    try:
+        shown = str(includer.relative_to(prefix))
+    except ValueError:
+        shown = str(includer)
+    return (
+        f"public header {shown} includes '{found['header']}', which the package does not"
+        f" install (nor does any package in the test env)\n{tail(compiler_output, 15)}"
+    )
 
 
 def _output(built: Consumer) -> str:
