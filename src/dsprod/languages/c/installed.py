@@ -82,11 +82,12 @@ class Installed:
 
     @property
     def elf_files(self) -> list[PurePosixPath]:
-        """Every ELF file the package installs (links are checked through their targets)."""
+        """Every ELF program and shared object the package installs (object files have no
+        libraries of their own; links are checked through their targets)."""
         return [
             path
             for path in self.files
-            if not (self.prefix / path).is_symlink() and is_elf(self.prefix / path)
+            if not (self.prefix / path).is_symlink() and is_loadable_elf(self.prefix / path)
         ]
 
     @property
@@ -125,8 +126,31 @@ def installed(prefix: Path, paths: list[dict[str, Any]]) -> Installed:
 
 
 def is_elf(path: Path) -> bool:
+    return _elf_header(path) is not None
+
+
+def is_loadable_elf(path: Path) -> bool:
+    """An ELF program or shared object (``e_type`` EXEC or DYN), what the loader reads."""
+    header = _elf_header(path)
+    if header is None or len(header) < _E_TYPE + 2:
+        return False
+    kind = header[_E_TYPE : _E_TYPE + 2]
+    little_endian = header[_EI_DATA] == 1
+    value = int.from_bytes(kind, "little") if little_endian else int.from_bytes(kind, "big")
+    return value in (_ET_EXEC, _ET_DYN)
+
+
+_EI_DATA = 5
+_E_TYPE = 16
+_ET_EXEC = 2
+_ET_DYN = 3
+
+
+def _elf_header(path: Path) -> bytes | None:
+    """The first bytes of an ELF file (None: not ELF, or unreadable)."""
     try:
         with path.open("rb") as stream:
-            return stream.read(4) == ELF_MAGIC
+            header = stream.read(_E_TYPE + 2)
     except OSError:
-        return False
+        return None
+    return header if header.startswith(ELF_MAGIC) else None

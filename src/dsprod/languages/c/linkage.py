@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,9 +37,10 @@ RUNTIME_LIBRARIES = re.compile(
 (conda-forge's compilers add the GCC ones as run_exports; the test env's stand-ins are the
 host's compilers, whose runtime is the host's)."""
 
+_MULTIARCH = f"{platform.machine()}-linux-gnu"
 HOST_LIBRARY_FOLDERS = (
-    Path("/lib/x86_64-linux-gnu"),
-    Path("/usr/lib/x86_64-linux-gnu"),
+    Path("/lib") / _MULTIARCH,
+    Path("/usr/lib") / _MULTIARCH,
     Path("/lib64"),
     Path("/usr/lib64"),
     Path("/lib"),
