@@ -9,14 +9,17 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from dsprod.artifact import Artifact
 from dsprod.envtest.result import junit_counts
+from dsprod.envtest.source import ExportedTests
 from dsprod.languages.c.cmake_tests import cmake_version, project_name, wrapper_project
 from dsprod.languages.c.consumer import consumer_source, missing_header_message
 from dsprod.languages.c.installed import installed
 from dsprod.languages.c.linkage import conda_package_of, env_owners, linkage
 from dsprod.languages.c.meson_tests import Names, definitions, read_names
 from dsprod.languages.c.report import Case, write_report
-from dsprod.languages.c.runner import build_system_of
+from dsprod.languages.c.runner import build_system_of, project_tests
+from dsprod.languages.c.toolchain import Toolchain
 
 PATHS = [
     "include/foo/detail/impl.hpp",
@@ -254,3 +257,39 @@ def test_one_report_holds_the_checks_and_the_runners_suites(tmp_path: Path) -> N
     assert junit_counts(report) == (5, 2, 0, 1)
     names = [suite.get("name") for suite in ET.parse(report).getroot()]
     assert names == ["dsprod.linkage", "dsprod.consumer", "ctest"]
+
+
+def _artifact(tmp_path: Path) -> Artifact:
+    return Artifact(tmp_path / "p.conda", "p", "1", "0", "linux-64", "0" * 64, {}, {}, [])
+
+
+def test_tests_defined_beside_the_library_are_not_built_and_a_warning_says_why(
+    tmp_path: Path,
+) -> None:
+    exported = ExportedTests(project=tmp_path, tests=(tmp_path,))
+    package = installed(tmp_path, [])
+
+    result = project_tests(
+        _artifact(tmp_path), package, Toolchain(tmp_path, {}), exported, (), tmp_path
+    )
+
+    assert result.cases == () and result.junit is None
+    assert result.warnings[0].startswith("the project's tests are defined in its top-level build")
+
+
+def test_tests_of_a_plain_makefile_are_not_built_and_a_warning_says_why(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "Makefile").write_text("check:\n\t./run\n")
+    exported = ExportedTests(project=tmp_path, tests=(tmp_path / "tests",))
+
+    result = project_tests(
+        _artifact(tmp_path),
+        installed(tmp_path, []),
+        Toolchain(tmp_path, {}),
+        exported,
+        (),
+        tmp_path,
+    )
+
+    assert result.cases == ()
+    assert "tests of plain Makefiles are not built" in result.warnings[0]

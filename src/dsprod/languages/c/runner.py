@@ -23,8 +23,10 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun, junit_counts, tail
@@ -49,6 +51,7 @@ LINKAGE_SUITE = "dsprod.linkage"
 EXECUTABLES_SUITE = "dsprod.executables"
 PROJECT_SUITE = "dsprod.project-tests"
 STARTUP_TIMEOUT_S = 10
+_T = TypeVar("_T")
 _LOADER_FAILURES = ("error while loading shared libraries", "symbol lookup error")
 
 
@@ -77,13 +80,19 @@ def run_c_tests(
     cases += startup
     timings.append(f"{len(startup)} programs started: {time.monotonic() - step_started:.2f} s")
 
-    step_started = time.monotonic()
-    consumer, warnings = consumer_check(package, toolchain, scratch / "consumer", needs_cxx)
+    # The consumer and the project's tests are independent builds (each mostly a CMake or
+    # Meson configure waiting on compiler checks): run side by side, they cost the longer.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        consumer_run = pool.submit(
+            _timed, consumer_check, package, toolchain, scratch / "consumer", needs_cxx
+        )
+        project_run = pool.submit(
+            _timed, project_tests, artifact, package, toolchain, tests, extra_args, scratch
+        )
+        (consumer, warnings), consumer_s = consumer_run.result()
+        project, _ = project_run.result()
     cases.append(consumer)
-    timings.append(f"{consumer.name}: {time.monotonic() - step_started:.2f} s")
-
-    step_started = time.monotonic()
-    project = project_tests(artifact, package, toolchain, tests, extra_args, scratch)
+    timings.append(f"{consumer.name}: {consumer_s:.2f} s")
     cases += project.cases
     warnings += project.warnings
     timings += [_timing(step) for step in project.steps]
@@ -230,8 +239,14 @@ def _missing_tools(missing: list[str]) -> ProjectTests:
     return ProjectTests((Case(PROJECT_SUITE, "build tools", error=message),), None, "", ())
 
 
+def _timed(function: Callable[..., _T], *args: Any) -> tuple[_T, float]:
+    """``function(*args)`` and how long it took (in a worker thread)."""
+    started = time.monotonic()
+    return function(*args), time.monotonic() - started
+
+
 def _timing(step: Completed) -> str:
-    command = " ".join(Path(step.command[0]).name for _ in (0,)) + " " + " ".join(step.command[1:2])
+    command = " ".join([Path(step.command[0]).name, *step.command[1:2]])
     return f"{command}: {step.duration_s:.2f} s (exit {step.exit_code})"
 
 
