@@ -134,7 +134,7 @@ def _build(
         steps.append(queried)
         if not queried.ok:
             return Consumer(described, language, tuple(steps))
-        flags = shlex.split(queried.output)
+        flags = shlex.split(queried.stdout)
         linked = {flag[2:] for flag in flags if flag.startswith("-l")}
     prefix = package.prefix
     flags = [f"-I{prefix / 'include'}", *flags, f"-L{prefix / 'lib'}"]
