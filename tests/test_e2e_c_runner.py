@@ -192,7 +192,7 @@ def test_a_failing_ctest_fails_the_run_and_names_the_test(
     assert outcomes["ctest/add"] == "passed"  # linked through the CrunGood::crungood target
     assert outcomes["ctest/add_wrong"] == "failed"
     assert run.failures == 1 and run.errors == 0
-    assert "add_wrong" in run.output_tail
+    assert "FAILED ctest add_wrong" in run.output_tail.splitlines()
 
 
 def test_a_c_library_whose_tests_are_cxx_builds_them_with_the_cxx_compiler(

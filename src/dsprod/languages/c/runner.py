@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,6 +52,8 @@ LINKAGE_SUITE = "dsprod.linkage"
 EXECUTABLES_SUITE = "dsprod.executables"
 PROJECT_SUITE = "dsprod.project-tests"
 STARTUP_TIMEOUT_S = 10
+DSPROD_SUITES = "dsprod."
+"""The prefix of the suites holding dsprod's own checks in the report."""
 _T = TypeVar("_T")
 _LOADER_FAILURES = ("error while loading shared libraries", "symbol lookup error")
 
@@ -113,7 +116,7 @@ def run_c_tests(
         duration_s=round(time.monotonic() - started, 2),
         exit_code=0 if passed else 1,
         junit_xml=junit_xml,
-        output_tail=_output_tail(cases, tests_step, timings),
+        output_tail=_output_tail(cases, junit_xml, tests_step, timings),
         warnings=tuple(warnings),
     )
 
@@ -250,12 +253,31 @@ def _timing(step: Completed) -> str:
     return f"{command}: {step.duration_s:.2f} s (exit {step.exit_code})"
 
 
-def _output_tail(cases: Sequence[Case], tests_step: Completed | None, timings: list[str]) -> str:
+def _output_tail(
+    cases: Sequence[Case],
+    report: Path,
+    tests_step: Completed | None,
+    timings: list[str],
+) -> str:
     """How long each step took, what failed and why, and the test runner's last lines."""
     parts = ["steps: " + "; ".join(timings)]
     for case in cases:
         if case.failed:
             parts.append(f"FAILED {case.suite} {case.name}: {case.error or case.failure}")
+    parts += [f"FAILED {name}" for name in failed_project_tests(report)]
     if tests_step is not None:
-        parts.append(f"$ {shlex.join(tests_step.command)}\n{tail(tests_step.output, 25)}")
+        parts.append(f"$ {shlex.join(tests_step.command)}\n{tail(tests_step.output, 15)}")
     return "\n".join(parts)
+
+
+def failed_project_tests(report: Path) -> list[str]:
+    """``suite test`` of each failed or erroring project test in the report (the runner's
+    suites; dsprod's own checks are listed with their messages)."""
+    failed = []
+    for suite in ET.parse(report).getroot().iter("testsuite"):
+        if suite.get("name", "").startswith(DSPROD_SUITES):
+            continue
+        for case in suite.iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed.append(f"{suite.get('name', '')} {case.get('name', '')}".strip())
+    return failed
