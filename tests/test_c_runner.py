@@ -12,6 +12,7 @@ import pytest
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import junit_counts
 from dsprod.envtest.source import ExportedTests
+from dsprod.errors import EnvironmentFailed
 from dsprod.languages.c.cmake_tests import cmake_version, project_name, wrapper_project
 from dsprod.languages.c.consumer import consumer_source, missing_header_message
 from dsprod.languages.c.installed import installed
@@ -19,7 +20,7 @@ from dsprod.languages.c.linkage import conda_package_of, env_owners, linkage
 from dsprod.languages.c.meson_tests import Names, definitions, read_names
 from dsprod.languages.c.report import Case, write_report
 from dsprod.languages.c.runner import build_system_of, project_tests
-from dsprod.languages.c.toolchain import Toolchain
+from dsprod.languages.c.toolchain import Toolchain, activated
 
 PATHS = [
     "include/foo/detail/impl.hpp",
@@ -293,3 +294,29 @@ def test_tests_of_a_plain_makefile_are_not_built_and_a_warning_says_why(tmp_path
 
     assert result.cases == ()
     assert "tests of plain Makefiles are not built" in result.warnings[0]
+
+
+def test_the_compilers_come_from_the_envs_activation_not_the_callers_shell(tmp_path: Path) -> None:
+    activate_d = tmp_path / "etc" / "conda" / "activate.d"
+    activate_d.mkdir(parents=True)
+    (activate_d / "compiler.sh").write_text('export CC="/opt/stand-in/gcc"\n')
+    inherited = {"PATH": "/usr/bin:/bin", "CFLAGS": "-O0 -g", "CXX": "/usr/bin/clang++"}
+
+    toolchain = activated(tmp_path, inherited)
+
+    assert toolchain.c_compiler == "/opt/stand-in/gcc"
+    assert toolchain.cxx_compiler is None  # the caller's CXX is not the env's
+    assert "CFLAGS" not in toolchain.environment
+    assert toolchain.environment["PATH"].startswith(f"{tmp_path / 'bin'}:")
+    assert toolchain.environment["PKG_CONFIG_LIBDIR"] == (
+        f"{tmp_path / 'lib' / 'pkgconfig'}:{tmp_path / 'share' / 'pkgconfig'}"
+    )
+
+
+def test_a_failing_activation_script_is_one_clear_error(tmp_path: Path) -> None:
+    activate_d = tmp_path / "etc" / "conda" / "activate.d"
+    activate_d.mkdir(parents=True)
+    (activate_d / "broken.sh").write_text("echo 'cannot find the compiler' >&2\nexit 3\n")
+
+    with pytest.raises(EnvironmentFailed, match="activating the test env failed: cannot find"):
+        activated(tmp_path, {"PATH": "/usr/bin:/bin"})

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from rattler.shell import ActivationVariables, Shell, activate
 
+from dsprod.errors import EnvironmentFailed
+
 _DROPPED = (
     "CC",
     "CXX",
@@ -102,8 +104,11 @@ def activated(prefix: Path, inherited: Mapping[str, str]) -> Toolchain:
         ["bash", "--noprofile", "--norc", "-c", f"{script}\nenv -0"],
         env=base,
         capture_output=True,
-        check=True,
+        check=False,
     )
+    if result.returncode != 0:
+        said = result.stderr.decode(errors="replace").strip().splitlines()[-5:]
+        raise EnvironmentFailed(f"{prefix}: activating the test env failed: {' '.join(said)}")
     environment = dict(
         entry.split("=", 1) for entry in result.stdout.decode().split("\0") if "=" in entry
     )
