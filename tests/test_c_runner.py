@@ -13,7 +13,12 @@ from dsprod.artifact import Artifact
 from dsprod.envtest.result import junit_counts
 from dsprod.envtest.source import ExportedTests
 from dsprod.errors import EnvironmentFailed
-from dsprod.languages.c.cmake_tests import cmake_version, project_name, wrapper_project
+from dsprod.languages.c.cmake_tests import (
+    cmake_version,
+    languages_of_tests,
+    project_name,
+    wrapper_project,
+)
 from dsprod.languages.c.consumer import consumer_source, missing_header_message
 from dsprod.languages.c.installed import installed
 from dsprod.languages.c.linkage import conda_package_of, env_owners, linkage
@@ -320,3 +325,16 @@ def test_a_failing_activation_script_is_one_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(EnvironmentFailed, match="activating the test env failed: cannot find"):
         activated(tmp_path, {"PATH": "/usr/bin:/bin"})
+
+
+def test_the_wrapper_enables_the_languages_of_the_tests_sources(tmp_path: Path) -> None:
+    toolchain = Toolchain(tmp_path, {"CC": "gcc", "CXX": "g++"})
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "test_a.c").write_text("")
+    (tmp_path / "cxx" / "unit").mkdir(parents=True)
+    (tmp_path / "cxx" / "unit" / "test_b.cpp").write_text("")
+
+    assert languages_of_tests([tmp_path / "c"], toolchain) == ["C"]
+    assert languages_of_tests([tmp_path / "cxx"], toolchain) == ["CXX"]
+    assert languages_of_tests([tmp_path / "c", tmp_path / "cxx"], toolchain) == ["C", "CXX"]
+    assert languages_of_tests([tmp_path / "cxx"], Toolchain(tmp_path, {"CC": "gcc"})) == []

@@ -69,6 +69,8 @@ _LIBRARY = """if(NOT TARGET {name})
     INTERFACE_INCLUDE_DIRECTORIES "{prefix}/include")
 endif()"""
 
+CXX_SOURCE_SUFFIXES = (".cc", ".cpp", ".cxx", ".c++", ".C")
+
 _CMAKE_NAME = re.compile(r"[^A-Za-z0-9_.+-]")
 
 
@@ -143,11 +145,10 @@ def run_cmake_tests(
     scratch: Path,
 ) -> ProjectTests:
     """Configure the wrapper in ``project``, build, and run ctest (JUnit beside ``scratch``)."""
-    languages = [
-        language
-        for language, compiler in (("C", toolchain.c_compiler), ("CXX", toolchain.cxx_compiler))
-        if compiler is not None
-    ]
+    languages = languages_of_tests(tests, toolchain)
+    if not languages:
+        message = "the tests are C++ but the test env has no C++ compiler (CXX): add gxx_linux-64"
+        return ProjectTests((Case(SUITE, "compilers", error=message),), None, "ctest", ())
     subdirectories = [
         folder.relative_to(project).as_posix() if project in folder.parents else folder.as_posix()
         for folder in tests
@@ -222,6 +223,19 @@ def run_cmake_tests(
             Case(SUITE, "ctest", error=_said("ctest ran no test of the project", steps[-1]))
         )
     return ProjectTests(tuple(cases), junit if junit.is_file() else None, "ctest", tuple(steps))
+
+
+def languages_of_tests(folders: Sequence[Path], toolchain: Toolchain) -> list[str]:
+    """``C``/``CXX``: the languages of the tests' source files the env has a compiler for.
+
+    Enabling only those spares a compiler detection (a second of CPU); tests with C++
+    sources get CXX, any others C.
+    """
+    suffixes = {path.suffix for folder in folders for path in folder.rglob("*") if path.is_file()}
+    cxx = bool(suffixes & set(CXX_SOURCE_SUFFIXES))
+    wanted = {"C": ".c" in suffixes or not cxx, "CXX": cxx}
+    available = {"C": toolchain.c_compiler is not None, "CXX": toolchain.cxx_compiler is not None}
+    return [language for language in ("C", "CXX") if wanted[language] and available[language]]
 
 
 def _said(message: str, step: Completed) -> str:

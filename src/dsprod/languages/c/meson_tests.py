@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from dsprod.envtest.result import tail
-from dsprod.languages.c.cmake_tests import ProjectTests, cmake_version
+from dsprod.languages.c.cmake_tests import ProjectTests, cmake_version, languages_of_tests
 from dsprod.languages.c.installed import Installed
 from dsprod.languages.c.report import Case
 from dsprod.languages.c.toolchain import Completed, Toolchain, run
@@ -161,12 +161,15 @@ def run_meson_tests(
         if not steps[-1].ok:
             return _failed("meson could not read " + str(build_file), steps)
         read_names(json.loads(steps[-1].stdout), names)
-    languages = [
-        language
-        for language, compiler in (("c", toolchain.c_compiler), ("cpp", toolchain.cxx_compiler))
-        if compiler is not None
-    ]
-    lines, unknown = definitions(names.free(), package, languages)
+    meson_names = {"C": "c", "CXX": "cpp"}
+    languages = [meson_names[language] for language in languages_of_tests(tests, toolchain)]
+    free = names.free()
+    wanted = {_COMPILER_LANGUAGES[name] for name in free if name in _COMPILER_LANGUAGES}
+    if "cpp" in wanted and "cpp" not in languages and toolchain.cxx_compiler is not None:
+        languages.append("cpp")  # the tests ask meson for the C++ compiler themselves
+    if "c" in wanted and "c" not in languages and toolchain.c_compiler is not None:
+        languages.insert(0, "c")
+    lines, unknown = definitions(free, package, languages)
     if unknown:
         return _not_done(
             "the tests read variables of the project's meson.build that cannot be made from"
