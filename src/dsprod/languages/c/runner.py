@@ -104,9 +104,9 @@ def run_c_tests(
     write_report(cases, imported, junit_xml)
     total, failures, errors, skipped = junit_counts(junit_xml)
     tests_step = project.steps[-1] if project.steps else None
-    passed = failures + errors == 0 and total - skipped > 0
-    if tests_step is not None and not tests_step.ok and not any(c.failed for c in cases):
-        passed = False  # ctest or meson test failed without a failing case of its own
+    # ctest or meson test exiting non-zero fails the run even without a failed case of its own.
+    runner_exit = tests_step.exit_code if tests_step is not None else 0
+    passed = failures + errors == 0 and total - skipped > 0 and runner_exit == 0
     return TestRun(
         passed=passed,
         tests=total,
@@ -114,7 +114,7 @@ def run_c_tests(
         errors=errors,
         skipped=skipped,
         duration_s=round(time.monotonic() - started, 2),
-        exit_code=0 if passed else 1,
+        exit_code=runner_exit or int(not passed),
         junit_xml=junit_xml,
         output_tail=_output_tail(cases, junit_xml, tests_step, timings),
         warnings=tuple(warnings),
