@@ -106,7 +106,7 @@ def crun_packages(bootstrap_channel: Path, tmp_path_factory: pytest.TempPathFact
     ):
         subprocess.run(["git", "-C", str(repository), *command], check=True)
     output = work / "channel"
-    built = build_recipe(recipe_text(repository), work / "recipe", output, [str(bootstrap_channel)])
+    built = build_recipe(recipe_text(SOURCES), work / "recipe", output, [str(bootstrap_channel)])
     artifacts = {artifact.name: artifact for artifact in map(read_artifact, built)}
     assert sorted(artifacts) == sorted(PACKAGES)
     return Built(output, repository, artifacts)
