@@ -1,0 +1,1 @@
+#define CRUNHDR_LIMIT 7

@@ -1,0 +1,2 @@
+#include "crunhdr.h"
+int crunhdr_limit(void) { return CRUNHDR_LIMIT; }
