@@ -45,6 +45,8 @@ class Session:
     project_root: Path
     settings: Settings
     report: Report
+    build_system: str | None = None
+    """The C/C++ build system the user chose (``--build-system``); None: the reader chooses."""
 
     @cached_property
     def store(self) -> Store:

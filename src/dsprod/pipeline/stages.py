@@ -103,11 +103,14 @@ class RunOutcome:
     timings: dict[str, float]
 
 
-def load_project(root: Path) -> LoadedProject:
-    """Detect the project's language, read its metadata and its version from git."""
+def load_project(root: Path, build_system: str | None = None) -> LoadedProject:
+    """Detect the project's language, read its metadata and its version from git.
+
+    ``build_system`` is the user's choice among a C/C++ project's build systems, if any.
+    """
     root = root.resolve()
     git_root = require_toplevel(root)
-    language = detect(root)
+    language = detect(root, build_system)
     return LoadedProject(language, language.read(root), origin_url(git_root), git_root)
 
 
@@ -124,7 +127,9 @@ async def project_for_build(session: Session, project: LoadedProject) -> LoadedP
 
 async def recipe(session: Session, *, regenerate: bool, to_stdout: bool) -> RecipeOutcome:
     """Write (or print) the recipe ``dsprod build`` would generate, into ``recipes/<name>/``."""
-    project = await project_for_build(session, load_project(session.project_root))
+    project = await project_for_build(
+        session, load_project(session.project_root, session.build_system)
+    )
     info = project.info
     path = select.maintained_recipe_path(info.root, info.conda_name)
     generated = project.recipe(select.source_path_from(path.parent, info.root))
@@ -145,7 +150,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
     """
     timings: dict[str, float] = {}
     started = time.monotonic()
-    project = load_project(session.project_root)
+    project = load_project(session.project_root, session.build_system)
     info = project.info
     if info.version.dirty and not allow_dirty:
         raise InputError(
@@ -309,7 +314,7 @@ async def find_package(
     channel = session.settings.channel(level)
     if spec is not None:
         return await lookup.by_spec(session.store, channel, spec)
-    info = load_project(session.project_root).info
+    info = load_project(session.project_root, session.build_system).info
     found = await _build_of_commit(session, channel, info)
     if found is None:
         raise InputError(
