@@ -83,6 +83,7 @@ def read_meson(root: Path, scratch: Path) -> BuildPlan:
         build_system="meson",
         name=name,
         version=info.get("version") if info.get("version") not in (None, "", "undefined") else None,
+        summary=_pkgconfig_description(found["installed"]),
         license=" AND ".join(licenses) or None,
         languages=languages,
         test_languages=tuple(test_languages) or languages,
@@ -160,6 +161,17 @@ def _installed(
             where = relative_to_prefix(destination, FAKE_PREFIX)
             files[where] = Installed(where, kind, soname)
     return tuple(files[path] for path in sorted(files))
+
+
+def _pkgconfig_description(installed: Mapping[str, str]) -> str:
+    """The ``Description`` of the pkg-config file meson generated at setup, if it installs one."""
+    for source in installed:
+        path = Path(source)
+        if path.suffix == ".pc" and path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith("Description:"):
+                    return line.partition(":")[2].strip()
+    return ""
 
 
 def _dependencies(root: Path, own_name: str | None) -> tuple[str, ...]:

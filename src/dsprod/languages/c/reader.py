@@ -33,6 +33,7 @@ BUILD_TOOLS = {"cmake": ("cmake", "ninja"), "meson": ("meson", "ninja"), "make":
 """The conda packages each build system's build (and the tests' build) runs."""
 TEST_COMPILERS = {"C": "gcc_linux-64", "CXX": "gxx_linux-64", "Fortran": "gfortran_linux-64"}
 """Compiler packages by conda name, for the test env (the recipe says ``compiler('c')``)."""
+README_FILES = ("README.md", "README.rst", "README.txt", "README")
 LICENSE_FILES = ("LICENSE*", "LICENCE*", "COPYING*")
 
 
@@ -71,7 +72,7 @@ def read_c_project(root: Path, build_system: str | None = None) -> ProjectInfo:
         name=plan.name,
         conda_name=plan.name.lower(),
         version=version,
-        summary=plan.summary,
+        summary=plan.summary or _readme_summary(root, notes, warnings),
         license=_license(root, plan, license_files, warnings),
         license_files=license_files,
         homepage=plan.homepage,
@@ -139,6 +140,27 @@ def _version(root: Path, plan: BuildPlan, warnings: list[str]) -> VersionInfo:
         is_final=is_final(declared),
         tag=None,
     )
+
+
+def _readme_summary(root: Path, notes: list[str], warnings: list[str]) -> str:
+    """The first sentence of the README's first paragraph of prose (build files declared none)."""
+    for name in README_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        paragraph: list[str] = []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            text = line.strip()
+            if text and not text.startswith(("#", "=", "-", "`", "[", "!", "<", "    ")):
+                paragraph.append(text)
+            elif paragraph:
+                break
+        if paragraph:
+            sentence = " ".join(paragraph).split(". ")[0].rstrip(".")
+            notes.append(f"{path}: the summary is the README's first sentence: {sentence!r}")
+            return sentence
+    warnings.append(f"{root}: no summary in the build files or a README")
+    return ""
 
 
 def _tests_dirs(root: Path, plan: BuildPlan, warnings: list[str]) -> tuple[str, ...]:
