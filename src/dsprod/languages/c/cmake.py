@@ -79,7 +79,9 @@ def read_cmake(root: Path, scratch: Path) -> BuildPlan:
         tests=tests,
         tests_dirs=tests_dirs,
         test_options=test_options,
-        dependencies=_dependencies(replies["cmakeFiles-v1"]["inputs"], build),
+        dependencies=_dependencies(
+            replies["cmakeFiles-v1"]["inputs"], replies["cache-v2"]["entries"], build, root
+        ),
         notes=(*notes, *install_notes),
     )
 
@@ -234,23 +236,51 @@ def _target_files(
 def _directory_files(
     source: Path, installer: Mapping[str, Any], destination: str
 ) -> list[Installed]:
-    """The files an ``install(DIRECTORY)`` rule copies (``dir/`` copies the folder's contents)."""
+    """The files an ``install(DIRECTORY)`` rule copies.
+
+    CMake gives ``dir`` (the folder itself goes into the destination) or, for
+    ``dir/``, ``{"from": "dir", "to": "."}`` (its contents do).
+    """
     files = []
     for path in installer.get("paths", []):
-        name = path if isinstance(path, str) else path["from"]
-        folder = source / name
-        inside = name.endswith("/")
-        base = folder if inside else folder.parent
+        if isinstance(path, str):
+            folder, into = source / path, PurePosixPath(destination) / PurePosixPath(path).name
+        else:
+            folder, into = source / path["from"], PurePosixPath(destination) / path["to"]
         for file in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if file.is_file():
-                where = f"{destination}/{file.relative_to(base).as_posix()}"
+                where = (into / file.relative_to(folder).as_posix()).as_posix()
                 files.append(Installed(where, classify(where)))
     return files
 
 
-def _dependencies(inputs: Iterable[Mapping[str, Any]], build: Path) -> tuple[str, ...]:
-    """Packages the configure step looked for: Find modules and package config files it read."""
+CONFIG_SEARCH = "The directory containing a CMake configuration file for "
+"""The help string CMake gives the ``<Name>_DIR`` cache entry of every config-mode search."""
+
+
+def _dependencies(
+    inputs: Iterable[Mapping[str, Any]],
+    cache: Iterable[Mapping[str, Any]],
+    build: Path,
+    root: Path,
+) -> tuple[str, ...]:
+    """Packages the configure step looked for.
+
+    The Find modules and package config files it read (cmakeFiles-v1), and every
+    config-mode search, found or not (the ``<Name>_DIR`` cache entries), so that a
+    package missing on this host is still reported.
+    """
     names = set()
+    for entry in cache:
+        helps = [
+            item["value"] for item in entry.get("properties", []) if item["name"] == "HELPSTRING"
+        ]
+        if entry["name"].endswith("_DIR") and helps and helps[0].startswith(CONFIG_SEARCH):
+            config_dir = Path(entry["value"])
+            if not (
+                config_dir.is_absolute() and (within(config_dir, build) or within(config_dir, root))
+            ):
+                names.add(entry["name"].removesuffix("_DIR"))
     for item in inputs:
         path = Path(item["path"])
         if path.is_absolute() and within(path, build):

@@ -3,10 +3,12 @@
 Meson alone knows what a ``meson.build`` means, so the project is set up in a
 scratch folder (shared libraries, release, ``--libdir=lib``) and introspected:
 project info, compilers, targets (their ``-soname`` link argument gives a
-shared library's SONAME), tests and the install plan. ``--scan-dependencies``
-lists the ``dependency()`` calls of every branch. Boolean or feature options
-that gate the tests (``tests``, ``build_tests`` ...) and are off are switched
-on and the project set up again; they are recorded for the test runner.
+shared library's SONAME), tests and the install plan. Before the setup, the
+sources alone are introspected: ``--scan-dependencies`` lists the
+``dependency()`` calls of every branch, and the build options show which
+boolean or feature options gate the tests (``tests``, ``build_tests`` ...);
+those that are off are switched on in the setup, and recorded for the test
+runner. Three meson processes in all: each costs a Python start-up.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def read_meson(root: Path, scratch: Path) -> BuildPlan:
     """Set the project in ``root`` up in ``scratch`` and read what meson says about it."""
     build = scratch / "meson-build"
     # The options can be read from the sources, so one setup has the tests on already.
-    gates = _test_gates(_introspect(root / "meson.build", "--buildoptions")["buildoptions"])
+    sources = _introspect(root / "meson.build", "--buildoptions", "--scan-dependencies")
+    gates = _test_gates(sources["buildoptions"])
     _setup(root, build, gates)
     found = _introspect(build, *INTROSPECTED)
     info, targets, tests = found["projectinfo"], found["targets"], found["tests"]
@@ -91,7 +94,9 @@ def read_meson(root: Path, scratch: Path) -> BuildPlan:
         tests=tuple(test["name"] for test in tests),
         tests_dirs=tuple(tests_dirs),
         test_options=tuple(gates),
-        dependencies=_dependencies(root, name),
+        dependencies=tuple(
+            sorted({item["name"] for item in sources["scan_dependencies"]} - {name})
+        ),
         notes=tuple(notes),
     )
 
@@ -172,12 +177,3 @@ def _pkgconfig_description(installed: Mapping[str, str]) -> str:
                 if line.startswith("Description:"):
                     return line.partition(":")[2].strip()
     return ""
-
-
-def _dependencies(root: Path, own_name: str | None) -> tuple[str, ...]:
-    """Every ``dependency()`` the build files call (all branches), but the project's own."""
-    done = _run(["introspect", "--scan-dependencies", str(root / "meson.build")], root)
-    if done.returncode != 0:
-        return ()
-    names = {item["name"] for item in json.loads(done.stdout)}
-    return tuple(sorted(name for name in names if name != own_name))
