@@ -14,6 +14,14 @@ if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(testthat); libr
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq r-base-core r-cran-testthat r-cran-rex >/dev/null || exit 1
 fi
 
+# cmake, ninja and pkg-config from Debian: dsprod reads C/C++ projects with cmake and meson
+# (meson needs ninja), and the bootstrap channel's make/pkg-config stand-ins come from the host.
+if ! command -v cmake >/dev/null 2>&1 || ! command -v ninja >/dev/null 2>&1 \
+  || ! command -v pkg-config >/dev/null 2>&1; then
+  as_root apt-get update -qq || exit 1
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq cmake ninja-build pkg-config >/dev/null || exit 1
+fi
+
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test,dev]' || exit 1
 
 # Lint, format and types first: they take seconds and fail for reasons no test shows.
