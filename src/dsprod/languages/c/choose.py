@@ -65,16 +65,20 @@ def choose(root: Path, requested: str | None) -> tuple[str, tuple[str, ...]]:
 
 
 def _documented(root: Path) -> tuple[str, str] | None:
-    """The build system the first README/INSTALL mentioning exactly one of them documents."""
+    """The build system the first README/INSTALL naming a build command documents, and that file.
+
+    One naming both commands documents the one it shows first.
+    """
     for name in DOCS:
         path = root / name
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        said = [system for system, pattern in _DOCUMENTED.items() if pattern.search(text)]
-        if len(said) == 1:
-            return said[0], name
-        if len(said) == 2:  # both: the one shown first is the one the reader meets first
-            first = min(said, key=lambda system: _DOCUMENTED[system].search(text).start())  # type: ignore[union-attr]
-            return first, name
+        shown = {
+            system: found.start()
+            for system, pattern in _DOCUMENTED.items()
+            if (found := pattern.search(text))
+        }
+        if shown:  # both: the one shown first is the one its reader meets first
+            return min(shown, key=shown.__getitem__), name
     return None
