@@ -8,7 +8,8 @@ sources alone are introspected: ``--scan-dependencies`` lists the
 ``dependency()`` calls of every branch, and the build options show which
 boolean or feature options gate the tests (``tests``, ``build_tests`` ...);
 those that are off are switched on in the setup, and recorded for the test
-runner. Three meson processes in all: each costs a Python start-up.
+runner. Setup writes the build folder's introspection into ``meson-info/``,
+read as files: two meson processes in all, each a Python start-up.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ TEST_GATE = re.compile(r"^((build|enable|with)_)?test(s|ing)?$")
 LANGUAGES = {"c": "C", "cpp": "CXX", "fortran": "Fortran"}
 """Meson's language names -> the ones ``plan.LANGUAGE_COMPILERS`` knows."""
 TARGET_KINDS = {"shared library": "shared", "static library": "static", "executable": "executable"}
-INTROSPECTED = ("--projectinfo", "--targets", "--tests", "--compilers", "--installed")
+INTROSPECTED = ("projectinfo", "targets", "tests", "compilers", "installed")
+"""The introspection files ``meson setup`` writes into ``meson-info/`` that the reader uses."""
 SONAME = re.compile(r"^-Wl,-soname,(?P<soname>.+)$")
 
 
@@ -56,7 +58,7 @@ def read_meson(root: Path, scratch: Path) -> BuildPlan:
     sources = _introspect(root / "meson.build", "--buildoptions", "--scan-dependencies")
     gates = _test_gates(sources["buildoptions"])
     _setup(root, build, gates)
-    found = _introspect(build, *INTROSPECTED)
+    found = {name: _intro_file(build, name) for name in INTROSPECTED}
     info, targets, tests = found["projectinfo"], found["targets"], found["tests"]
     compilers = found["compilers"].get("host", {})
     languages = tuple(sorted(LANGUAGES.get(name, name) for name in compilers))
@@ -117,6 +119,11 @@ def _setup(root: Path, build: Path, options: Sequence[str]) -> None:
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise InputError(f"{where}: meson could not set the project up:\n{tail}")
+
+
+def _intro_file(build: Path, name: str) -> Any:
+    """One of the introspection files setup wrote (``meson-info/intro-<name>.json``)."""
+    return json.loads((build / "meson-info" / f"intro-{name}.json").read_text(encoding="utf-8"))
 
 
 def _introspect(where: Path, *what: str) -> Any:
