@@ -100,7 +100,9 @@ def _configure(root: Path, build: Path, options: Sequence[str]) -> None:
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
         raise InputError(
-            f"{root / 'CMakeLists.txt'}: cmake could not configure the project:\n{tail}"
+            f"{root / 'CMakeLists.txt'}: cmake could not configure the project on this host"
+            " (dsprod reads it by configuring it; a REQUIRED find_package this host lacks"
+            f" stops it too):\n{tail}"
         )
 
 
