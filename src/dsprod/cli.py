@@ -23,6 +23,7 @@ from dsprod import __version__, pipeline
 from dsprod.builders.rattler_build import patchelf_folder
 from dsprod.config import ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
 from dsprod.errors import DsprodError, InputError
+from dsprod.languages.c.choose import BUILD_SYSTEMS
 from dsprod.pipeline.session import new_scratch, remove_stale_scratch
 from dsprod.progress import Report
 from dsprod.store.base import StoredPackage
@@ -73,12 +74,17 @@ def common_options(function: Command) -> Callable[..., None]:
     @wraps(function)
     def wrapper(project: Path, config: Path | None, as_json: bool, **kwargs: Any) -> None:
         report = _reporter(as_json)
+        build_system = kwargs.pop("build_system", None)
         try:
             if not project.is_dir():
                 raise click.BadParameter(f"{project}: no such folder", param_hint="--project")
             settings = load_settings(project, config)
             session = pipeline.Session(
-                project.resolve(), settings, report, kwargs.pop("recipe_name", None)
+                project.resolve(),
+                settings,
+                report,
+                recipe_name=kwargs.pop("recipe_name", None),
+                build_system=build_system,
             )
             result = asyncio.run(function(session, **kwargs))
         except DsprodError as error:
@@ -95,6 +101,14 @@ recipe_option = click.option(
     default=None,
     help="Build recipes/NAME/recipe.yaml as the project's metadata (the recipe to use when"
     " recipes/ holds several and no other metadata).",
+)
+build_system_option = click.option(
+    "--build-system",
+    "build_system",
+    type=click.Choice(BUILD_SYSTEMS),
+    default=None,
+    help="A C/C++ project's build system, when its folder has several"
+    " (default: the one its README documents).",
 )
 
 
@@ -147,6 +161,7 @@ def main() -> None:
 @click.option("--regenerate", is_flag=True, help="Overwrite an existing recipe.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the recipe instead of writing it.")
 @recipe_option
+@build_system_option
 @common_options
 async def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -> Result:
     """Generate a v1 recipe.yaml from the project's own metadata and git tags.
@@ -169,6 +184,7 @@ async def recipe(session: pipeline.Session, regenerate: bool, to_stdout: bool) -
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.option("--allow-dirty", is_flag=True, help="Publish a build of uncommitted changes.")
 @recipe_option
+@build_system_option
 @common_options
 async def build(session: pipeline.Session, allow_dirty: bool) -> Result:
     """Build the project at HEAD, verify the package, and publish it to the unstable channel."""
@@ -189,6 +205,7 @@ async def build(session: pipeline.Session, allow_dirty: bool) -> Result:
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.argument("spec", required=False)
 @recipe_option
+@build_system_option
 @common_options
 async def test(session: pipeline.Session, spec: str | None) -> Result:
     """Install a build from unstable into a clean env and run the project's tests on it.
@@ -259,6 +276,7 @@ async def promote(
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.option("--allow-dirty", is_flag=True, help="Publish a build of uncommitted changes.")
 @recipe_option
+@build_system_option
 @common_options
 async def run(session: pipeline.Session, allow_dirty: bool) -> Result:
     """Build, test in a clean env, and promote as far as the policy allows (what CI calls)."""

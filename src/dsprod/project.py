@@ -35,8 +35,12 @@ class ProjectInfo:
     documentation: str | None = None
     build_backend: str | None = None
     """How the project builds itself: a PEP 517 backend module (``hatchling.build`` ...)."""
+    build_system: str | None = None
+    """How a compiled project builds (``cmake``, ``meson``, ``make``); None for the others."""
     compilers: tuple[str, ...] = ()
     """Compilers the build needs, by rattler-build's name (``c``, ``cxx``, ``fortran``...)."""
+    build_requirements: tuple[str, ...] = ()
+    """Conda match specs of the tools the build runs (cmake, ninja, pkg-config ...)."""
     host_requirements: tuple[str, ...] = ()
     """Conda match specs needed to build (python, pip, backend and its plugins)."""
     run_requirements: tuple[str, ...] = ()
@@ -45,6 +49,14 @@ class ProjectInfo:
     """Conda match specs needed only to run the project's tests (pytest, testthat ...)."""
     optional_test_requirements: tuple[str, ...] = ()
     """Conda match specs the tests use when available (R's Suggests); see ``DsprodExtra``."""
+    test_options: tuple[str, ...] = ()
+    """Configure options that switch the project's tests on (``-DFOO_BUILD_TESTS=ON``)."""
+    installed_files: tuple[str, ...] = ()
+    """What the install step puts under the prefix (relative paths), when the build system
+    can say before building: the package's content tests."""
+    run_exports_pin: str | None = None
+    """The upper bound (``x``, ``x.x``) a shared library pins its dependants to, by its SONAME;
+    None for a package that exports no pin."""
     entry_points: tuple[str, ...] = ()
     """Console scripts as ``name = module:function``."""
     imports: tuple[str, ...] = ()

@@ -2,7 +2,8 @@
 
 Each language is a package here implementing ``base.Language``; this registry
 is the only place that lists them. Detection asks them in order, so a folder
-holding both an R ``DESCRIPTION`` and a ``pyproject.toml`` is an R package.
+holding both an R ``DESCRIPTION`` and a ``pyproject.toml`` is an R package, and
+a Python project built with CMake (scikit-build-core) stays Python.
 """
 
 from __future__ import annotations
@@ -11,22 +12,34 @@ from pathlib import Path
 
 from dsprod.errors import InputError
 from dsprod.languages.base import Language
+from dsprod.languages.c import C, CLanguage
+from dsprod.languages.c.choose import BUILD_SYSTEMS
 from dsprod.languages.python import PYTHON
 from dsprod.languages.r import R
 from dsprod.languages.recipe import RECIPE
 
-LANGUAGES: dict[str, Language] = {language.name: language for language in (R, PYTHON, RECIPE)}
+LANGUAGES: dict[str, Language] = {language.name: language for language in (R, PYTHON, C, RECIPE)}
 """Every language, by the name packages record; in detection order."""
 
 
-def detect(root: Path) -> Language:
-    """The language of the project in ``root``."""
+def detect(root: Path, build_system: str | None = None) -> Language:
+    """The language of the project in ``root``.
+
+    A ``build_system`` the user names (``--build-system``: one of C/C++'s) says the
+    language, and which of the project's build systems reads and builds it.
+    """
+    if build_system is not None:
+        if build_system not in BUILD_SYSTEMS:
+            raise InputError(
+                f"--build-system {build_system}: unknown (known: {', '.join(BUILD_SYSTEMS)})"
+            )
+        return CLanguage(build_system)
     for language in LANGUAGES.values():
         if language.detect(root):
             return language
     raise InputError(
-        f"{root}: no project metadata found (pyproject.toml, setup.cfg, an R DESCRIPTION"
-        " or a maintained recipes/<name>/recipe.yaml)"
+        f"{root}: no project metadata found (pyproject.toml, setup.cfg, an R DESCRIPTION,"
+        " CMakeLists.txt, meson.build, a Makefile or a maintained recipes/<name>/recipe.yaml)"
     )
 
 

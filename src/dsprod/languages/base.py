@@ -156,4 +156,6 @@ def extra_of(info: ProjectInfo, repository: str | None) -> DsprodExtra:
         tests_dirs=info.tests_dirs,
         test_requirements=info.test_requirements,
         optional_test_requirements=info.optional_test_requirements,
+        build_system=info.build_system,
+        test_options=info.test_options,
     )

@@ -47,6 +47,8 @@ class Session:
     report: Report
     recipe_name: str | None = None
     """``--recipe NAME``: build ``recipes/NAME/recipe.yaml`` as the project's metadata."""
+    build_system: str | None = None
+    """The C/C++ build system the user chose (``--build-system``); None: the reader chooses."""
 
     @cached_property
     def store(self) -> Store:

@@ -105,15 +105,18 @@ class RunOutcome:
     timings: dict[str, float]
 
 
-def load_project(root: Path, recipe_name: str | None = None) -> LoadedProject:
+def load_project(
+    root: Path, recipe_name: str | None = None, build_system: str | None = None
+) -> LoadedProject:
     """Detect the project's language, read its metadata and its version from git.
 
     ``recipe_name`` (``--recipe NAME``) makes ``recipes/NAME/recipe.yaml`` the
-    project's metadata, whatever else the folder holds.
+    project's metadata, whatever else the folder holds; ``build_system``
+    (``--build-system``) is the user's choice among a C/C++ project's build systems.
     """
     root = root.resolve()
     git_root = require_toplevel(root)
-    language = detect(root) if recipe_name is None else RECIPE.choosing(recipe_name)
+    language = detect(root, build_system) if recipe_name is None else RECIPE.choosing(recipe_name)
     return LoadedProject(language, language.read(root), origin_url(git_root), git_root)
 
 
@@ -145,7 +148,7 @@ async def project_for_build(session: Session, project: LoadedProject) -> LoadedP
 async def recipe(session: Session, *, regenerate: bool, to_stdout: bool) -> RecipeOutcome:
     """Write (or print) the recipe ``dsprod build`` would generate, into ``recipes/<name>/``."""
     project = await project_for_build(
-        session, load_project(session.project_root, session.recipe_name)
+        session, load_project(session.project_root, session.recipe_name, session.build_system)
     )
     info = project.info
     path = select.maintained_recipe_path(info.root, info.conda_name)
@@ -167,7 +170,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
     """
     timings: dict[str, float] = {}
     started = time.monotonic()
-    project = load_project(session.project_root, session.recipe_name)
+    project = load_project(session.project_root, session.recipe_name, session.build_system)
     info = project.info
     if info.version.dirty and not allow_dirty:
         raise InputError(
@@ -329,7 +332,7 @@ async def find_package(
     channel = session.settings.channel(level)
     if spec is not None:
         return await lookup.by_spec(session.store, channel, spec)
-    info = load_project(session.project_root, session.recipe_name).info
+    info = load_project(session.project_root, session.recipe_name, session.build_system).info
     found = await _build_of_commit(session, channel, info)
     if found is None:
         raise InputError(

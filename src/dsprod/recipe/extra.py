@@ -42,6 +42,10 @@ class DsprodExtra:
     channels have and leaves out the rest with a warning naming them."""
     test_args: tuple[str, ...] = ()
     """Extra test-runner arguments a maintained recipe asks for (e.g. a pytest marker)."""
+    build_system: str | None = None
+    """How a compiled project builds (``cmake``, ``meson``, ``make``): how its tests build."""
+    test_options: tuple[str, ...] = ()
+    """Configure options that switch the project's tests on (``-DBUILD_TESTING=ON``)."""
 
     def to_mapping(self) -> dict[str, Any]:
         """The recipe's ``extra.dsprod`` mapping, in field order, empty values left out."""
@@ -78,4 +82,6 @@ class DsprodExtra:
             test_requirements=texts("test_requirements"),
             optional_test_requirements=texts("optional_test_requirements"),
             test_args=texts("test_args"),
+            build_system=text("build_system"),
+            test_options=texts("test_options"),
         )

@@ -53,6 +53,20 @@ class About:
 
 
 @dataclass(frozen=True)
+class PackageContents:
+    """Files the built package must contain (rattler-build's ``package_contents`` test).
+
+    ``include`` is relative to ``include/``, ``lib`` names libraries (``foo`` for
+    ``lib/libfoo.so``), ``bin`` names executables, ``files`` are paths in the prefix.
+    """
+
+    include: tuple[str, ...] = ()
+    lib: tuple[str, ...] = ()
+    bin: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Recipe:
     """Everything a builder needs to build one package from one project."""
 
@@ -82,6 +96,11 @@ class Recipe:
     build_requirements: tuple[str, ...] = ()
     host_requirements: tuple[str, ...] = ()
     run_requirements: tuple[str, ...] = ()
+    run_exports_pin: str | None = None
+    """Upper bound (``x``, ``x.x``) of the pin on this package that it exports to the
+    packages built against it (a shared library, by its SONAME); None: no run_exports."""
+    package_contents: PackageContents | None = None
+    """Files the package's own test checks it installed; None: no such test."""
     test_imports: tuple[str, ...] = ()
     """Python modules the package's own smoke test imports."""
     test_commands: tuple[str, ...] = ()

@@ -121,6 +121,11 @@ def _per_build(key: str, default: str) -> _Expression:
     return _Expression(f"${{{{ {BUILD_VARIABLES[key]} | default({_jinja_string(default)}) }}}}")
 
 
+def _pin_subpackage(upper_bound: str) -> _Expression:
+    """This package's pin on itself, up to ``upper_bound`` (``x.x``), for ``run_exports``."""
+    return _Expression(f"${{{{ pin_subpackage(name, upper_bound={_jinja_string(upper_bound)}) }}}}")
+
+
 def _mapping(**items: object) -> CommentedMap:
     """A YAML mapping of the given items, leaving out empty ones (empty sections are noise)."""
     mapping = CommentedMap()
@@ -140,6 +145,18 @@ def _document(recipe: Recipe) -> CommentedMap:
         content=list(recipe.script),
     )
     tests = []
+    if recipe.package_contents is not None:
+        contents = recipe.package_contents
+        tests.append(
+            _mapping(
+                package_contents=_mapping(
+                    include=list(contents.include),
+                    lib=list(contents.lib),
+                    bin=list(contents.bin),
+                    files=list(contents.files),
+                )
+            )
+        )
     if recipe.test_imports:
         tests.append(_mapping(python=_mapping(imports=list(recipe.test_imports), pip_check=True)))
     if recipe.test_commands:
@@ -174,6 +191,9 @@ def _document(recipe: Recipe) -> CommentedMap:
             + list(recipe.build_requirements),
             host=list(recipe.host_requirements),
             run=list(recipe.run_requirements),
+            run_exports=[_pin_subpackage(recipe.run_exports_pin)]
+            if recipe.run_exports_pin
+            else None,
         ),
         tests=tests,
         about=_mapping(

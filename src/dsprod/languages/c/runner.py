@@ -184,11 +184,10 @@ def project_tests(
             " sources, so only the linkage, program and consumer checks ran"
         )
     extra = artifact.extra
-    # Fields the C reader records (extra.dsprod.build_system / test_options); a package
-    # without them is read from its exported files.
-    recorded = getattr(extra, "build_system", None)
-    test_options: Sequence[str] = getattr(extra, "test_options", ())
-    system = recorded or build_system_of(tests.tests)
+    # A package that records no build system (a maintained recipe's) is read from its
+    # exported files.
+    test_options = extra.test_options
+    system = extra.build_system or build_system_of(tests.tests)
     if system == "cmake":
         missing = [tool for tool in ("cmake", "ctest") if not toolchain.has(tool)]
         if missing:
