@@ -45,7 +45,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ from dsprod.store.ledger import (
     TestReport,
     next_ownership,
 )
+from dsprod.store.repodata import Repodata, compressed, record_of
 
 NOARCH = "noarch"
 STAGING = ".staging"
@@ -150,7 +151,7 @@ class LocalStore:
             if _unlisted(live, records) and os.access(self.root, os.W_OK):
                 with _locked(self.root):  # a reader of a read-only store sees the index as it is
                     if _unlisted(live, _index_of(live)):
-                        await self._reindex(channel, live.name)
+                        self._update_index(channel, live.name, None)
                 records = _index_of(live)
             found.extend(
                 StoredPackage(
@@ -178,7 +179,7 @@ class LocalStore:
         """
         for subdir in (NOARCH, str(Subdir.current())):
             if not (self.channel_dir(channel) / subdir / "repodata.json").is_file():
-                await self._reindex(channel, subdir)
+                self._update_index(channel, subdir, None)
 
     async def _add(self, source: Path, sha256: str, channel: str, subdir: str) -> bool:
         """Put the file into the channel and its index, never replacing existing bytes."""
@@ -191,8 +192,9 @@ class LocalStore:
                     f" channel '{channel}'; refusing to overwrite it"
                     " (bump the version or build number)"
                 )
-            if _unlisted(live, _index_of(live)):  # these bytes, left unindexed by a crash
-                await self._reindex(channel, subdir)
+            listed = Repodata.read(live / "repodata.json", subdir).filenames()
+            if _unlisted(live, listed):  # these bytes, left unindexed by a crash
+                self._update_index(channel, subdir, None)
             return False
         with _staging(self.root) as staging:
             incoming = staging / source.name
@@ -203,40 +205,78 @@ class LocalStore:
             os.chmod(incoming, 0o644)
             if sha256_of(incoming) != sha256:
                 raise StoreRefused(f"{source}: bytes changed while copying into '{channel}'")
-            await self._index(channel, subdir, staging, incoming)
+            self._update_index(channel, subdir, incoming)
         return True
 
-    async def _reindex(self, channel: str, subdir: str) -> None:
-        with _staging(self.root) as staging:
-            await self._index(channel, subdir, staging, None)
+    def _update_index(self, channel: str, subdir: str, incoming: Path | None) -> None:
+        """Add ``incoming``, and any file a crash left unlisted, to the subdir's index in place.
 
-    async def _index(self, channel: str, subdir: str, staging: Path, incoming: Path | None) -> None:
-        """Index one subdir (plus ``incoming``) in staging, then put file and index in place.
-
-        The live index is copied into staging first, so only the package files it
-        does not list yet are opened and read. ``incoming`` is linked into the
-        channel just before the index that lists it replaces the old one: a kill
-        in between leaves a complete file for the next writer or reader to adopt.
+        This is every publish's and copy's path, and its cost does not grow with
+        the channel beyond reading and writing the index's bytes: the new
+        records come from the packages' own ``info/index.json``
+        (``repodata.record_of``), the listed ones stay as they are. The new
+        index and its ``.zst`` are prepared in staging; ``incoming`` is linked
+        into the channel, then the ``.zst`` and last ``repodata.json`` replace
+        theirs. A kill before the last swap leaves a complete file that
+        ``repodata.json`` does not list: the next writer or reader adopts it
+        (and so rewrites both indexes).
         """
         live = self.channel_dir(channel) / subdir
         live.mkdir(parents=True, exist_ok=True)
-        listed = _index_of(live)
-        staged = staging / "channel" / subdir
-        staged.mkdir(parents=True)
-        for package in _package_files(live):
-            if package.name in listed or _genuine(package):
-                os.link(package, staged / package.name)
+        index = Repodata.read(live / "repodata.json", subdir)
+        for package in _unlisted(live, index.filenames()):
+            index.add(package.name, record_of(package))
         if incoming is not None:
-            os.link(incoming, staged / incoming.name)
-        if (live / "repodata.json").is_file():
-            shutil.copyfile(live / "repodata.json", staged / "repodata.json")
-        await index_fs(
-            staged.parent, target_platform=Subdir(subdir), write_zst=False, write_shards=False
-        )
-        _fsync(staged / "repodata.json")
-        if incoming is not None:
-            os.link(incoming, live / incoming.name)  # fails rather than replaces if the name exists
-        os.replace(staged / "repodata.json", live / "repodata.json")
+            index.add(incoming.name, record_of(incoming))
+        self._swap_index(live, index, incoming)
+
+    async def reindex(self, channel: str) -> list[str]:
+        """Rebuild the channel's indexes from its package files with rattler's indexer.
+
+        The explicit repair for an index damaged or edited by other hands
+        (``dsprod reindex``); publishing and promoting never need it. Reads every
+        package, so it costs what the channel holds. Returns the subdirs indexed.
+        """
+        folder = self.channel_dir(channel)
+        if not folder.is_dir():
+            raise InputError(f"{folder}: channel '{channel}' does not exist in this store")
+        with _locked(self.root):
+            subdirs = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
+            for subdir in subdirs:
+                live = folder / subdir
+                with _staging(self.root) as staging:
+                    staged = staging / "channel" / subdir
+                    staged.mkdir(parents=True)
+                    for package in _package_files(live):
+                        if _genuine(package):
+                            os.link(package, staged / package.name)
+                    await index_fs(
+                        staged.parent,
+                        target_platform=Subdir(subdir),
+                        write_zst=False,
+                        write_shards=False,
+                        force=True,
+                    )
+                    index = Repodata.read(staged / "repodata.json", subdir)
+                    self._swap_index(live, index, None)
+        return subdirs
+
+    def _swap_index(self, live: Path, index: Repodata, incoming: Path | None) -> None:
+        """Write ``index`` and its ``.zst`` in staging, link ``incoming`` in, then swap both in."""
+        document = index.to_bytes()
+        with _staging(self.root) as staging:
+            prepared = (("repodata.json", document), ("repodata.json.zst", compressed(document)))
+            for name, data in prepared:
+                handle = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                try:
+                    _write_all(handle, data)
+                    os.fsync(handle)
+                finally:
+                    os.close(handle)
+            if incoming is not None:
+                os.link(incoming, live / incoming.name)  # fails rather than replaces a name
+            os.replace(staging / "repodata.json.zst", live / "repodata.json.zst")
+            os.replace(staging / "repodata.json", live / "repodata.json")
         _fsync(live)
 
 
@@ -411,7 +451,7 @@ def _package_files(live: Path) -> list[Path]:
     return [p for p in live.iterdir() if p.name.endswith(PACKAGE_SUFFIXES) and p.name[0] != "."]
 
 
-def _unlisted(live: Path, listed: Mapping[str, Any]) -> list[Path]:
+def _unlisted(live: Path, listed: Container[str]) -> list[Path]:
     """Genuine package files that the index does not list (an interrupted publish or copy)."""
     return [p for p in _package_files(live) if p.name not in listed and _genuine(p)]
 
