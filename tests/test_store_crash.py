@@ -29,7 +29,7 @@ from tests import crashing
 from tests.packages import build_package, test_report
 from tests.store_checks import assert_consistent
 
-# 64 processes killed and as many re-runs (about 15 s); tests/test_store_local.py and
+# 106 processes killed and as many re-runs (about 15 s); tests/test_store_local.py and
 # tests/test_promote_store.py hold fast checks of the same mechanisms.
 pytestmark = pytest.mark.e2e
 
@@ -100,7 +100,7 @@ def test_a_killed_publish_never_wedges_the_rerun_of_its_commit(
         assert listed == reused
         assert listed.sha256 in (sha256_of(first), sha256_of(second))
         assert_consistent(store)
-    assert kills >= 16  # before each of its 16 steps (it writes nothing with os.write)
+    assert kills >= 30  # before each of its 24 steps, and halfway through its 6 writes
 
 
 def test_a_killed_promotion_is_finished_and_logged_exactly_once(
@@ -132,4 +132,4 @@ def test_a_killed_promotion_is_finished_and_logged_exactly_once(
         # the next append starts on a line of its own, whatever the crash left
         store.ledger.append_log(log[0])
         assert store.ledger.read_log() == [*log, log[0]]
-    assert kills >= 48  # before each of its 44 steps, and halfway through its 4 writes
+    assert kills >= 76  # before each of its 60 steps, and halfway through its 16 writes

@@ -38,8 +38,8 @@ from typing import Any
 
 from backports import zstd  # type: ignore[import-untyped,unused-ignore]
 
-from dsprod.artifact import read_artifact
-from dsprod.errors import StoreRefused
+from dsprod.artifact import read_info_json
+from dsprod.errors import InputError, StoreRefused
 
 SECTIONS = {".tar.bz2": "packages", ".conda": "packages.conda"}
 """Which section of the index lists a package file, by its suffix (in the order written)."""
@@ -67,8 +67,8 @@ INDEX_JSON_FIELDS = (
 )
 """What ``rattler.index`` copies from ``info/index.json`` into a record (``PackageRecord``)."""
 
-_OMITTED_WHEN_EMPTY = frozenset({"constrains", "extra_depends", "flags", "purls", "track_features"})
-"""Fields rattler leaves out of a record when the package records them empty."""
+_OMITTED_WHEN_EMPTY = frozenset({"constrains", "extra_depends", "flags"})
+"""Fields rattler leaves out of a record when the package records them empty (``purls`` stays)."""
 
 ZSTD_LEVEL = 3
 """Compression of ``repodata.json.zst`` (zstd's default; a 20,000-record index takes ms)."""
@@ -77,29 +77,41 @@ ZSTD_LEVEL = 3
 def record_of(path: Path) -> dict[str, Any]:
     """The index record of a package file, as ``rattler.index`` makes it from the file.
 
-    The fields of its ``info/index.json`` (timestamps as the package records
-    them), its ``md5``, ``sha256`` and ``size``, and ``indexed_timestamp``: when
-    it entered the index, in milliseconds, as rattler writes it.
+    The fields of its ``info/index.json`` as rattler normalises them (timestamps
+    as the package records them, seconds or milliseconds; ``track_features`` one
+    string), its ``info/run_exports.json`` if it has one, its ``md5``, ``sha256``
+    and ``size``, and ``indexed_timestamp``: when it entered the index, in
+    milliseconds. tests/test_repodata.py holds the two indexers to agreeing.
     """
-    artifact = read_artifact(path)
-    md5 = hashlib.md5(usedforsecurity=False)
-    size = 0
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            md5.update(chunk)
-            size += len(chunk)
+    documents = read_info_json(path, ("info/index.json", "info/run_exports.json"))
+    if not isinstance(documents.get("info/index.json"), dict):
+        raise InputError(f"{path}: package has no info/index.json")
     record = {
         key: value
-        for key, value in artifact.index.items()
+        for key, value in documents["info/index.json"].items()
         if key in INDEX_JSON_FIELDS
         and value is not None
         and not (key in _OMITTED_WHEN_EMPTY and not value)
     }
+    features = record.pop("track_features", None)
+    if isinstance(features, list) and features:
+        record["track_features"] = " ".join(features)
+    elif isinstance(features, str):
+        record["track_features"] = features
     record.setdefault("depends", [])
     record.setdefault("subdir", "unknown")
+    run_exports = documents.get("info/run_exports.json")
+    if isinstance(run_exports, dict):
+        record["run_exports"] = {kind: specs for kind, specs in run_exports.items() if specs}
+    sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            sha256.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
     record.update(
         md5=md5.hexdigest(),
-        sha256=artifact.sha256,
+        sha256=sha256.hexdigest(),
         size=size,
         indexed_timestamp=int(time.time() * 1000),
     )
