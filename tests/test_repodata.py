@@ -92,6 +92,7 @@ def test_the_layout_is_the_json_rattler_writes_and_reads_back_without_a_parse(
     document = converted.to_bytes()
     assert json.loads(document) == theirs
     assert document.count(b"\n") == 3 + 5  # a line per record, and the layout's five
+    assert converted.listed == {f"lst-layout{n}-1.0-0.conda" for n in range(3)}
     assert repodata._lines(document) == converted  # read back from its lines
     assert repodata._lines(json.dumps(theirs).encode()) is None  # rattler's needs a parse
 

@@ -145,8 +145,9 @@ class LocalStore:
         folder = self.channel_dir(channel)
         if not folder.is_dir():
             return found
-        _sweep_if_idle(self.root)
-        for live in sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != "."):
+        subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
+        _sweep_if_idle(self.root, *subdirs)
+        for live in subdirs:
             records = _index_of(live)
             if _unlisted(live, records) and os.access(self.root, os.W_OK):
                 with _locked(self.root):  # a reader of a read-only store sees the index as it is
@@ -192,7 +193,7 @@ class LocalStore:
                     f" channel '{channel}'; refusing to overwrite it"
                     " (bump the version or build number)"
                 )
-            listed = Repodata.read(live / "repodata.json", subdir).filenames()
+            listed = Repodata.read(live / "repodata.json", subdir).listed
             if _unlisted(live, listed):  # these bytes, left unindexed by a crash
                 self._update_index(channel, subdir, None)
             return False
@@ -223,8 +224,9 @@ class LocalStore:
         """
         live = self.channel_dir(channel) / subdir
         live.mkdir(parents=True, exist_ok=True)
+        _remove(_older_temps(live))
         index = Repodata.read(live / "repodata.json", subdir)
-        for package in _unlisted(live, index.filenames()):
+        for package in _unlisted(live, index.listed):
             index.add(package.name, record_of(package))
         if incoming is not None:
             index.add(incoming.name, record_of(incoming))
@@ -247,9 +249,9 @@ class LocalStore:
                 with _staging(self.root) as staging:
                     staged = staging / "channel" / subdir
                     staged.mkdir(parents=True)
-                    for package in _package_files(live):
-                        if _genuine(package):
-                            os.link(package, staged / package.name)
+                    for name in _package_names(live):
+                        if _genuine(live / name):
+                            os.link(live / name, staged / name)
                     await index_fs(
                         staged.parent,
                         target_platform=Subdir(subdir),
@@ -447,13 +449,14 @@ def _index_of(live: Path) -> dict[str, dict[str, Any]]:
     return {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
 
 
-def _package_files(live: Path) -> list[Path]:
-    return [p for p in live.iterdir() if p.name.endswith(PACKAGE_SUFFIXES) and p.name[0] != "."]
+def _package_names(live: Path) -> list[str]:
+    """The package file names in a subdir (plain names: a channel may hold tens of thousands)."""
+    return [n for n in os.listdir(live) if n.endswith(PACKAGE_SUFFIXES) and n[0] != "."]
 
 
 def _unlisted(live: Path, listed: Container[str]) -> list[Path]:
     """Genuine package files that the index does not list (an interrupted publish or copy)."""
-    return [p for p in _package_files(live) if p.name not in listed and _genuine(p)]
+    return [live / n for n in _package_names(live) if n not in listed and _genuine(live / n)]
 
 
 def _genuine(package: Path) -> bool:
@@ -514,10 +517,14 @@ def _locked(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _sweep_if_idle(root: Path) -> None:
-    """Let a reader remove what a killed writer left, when no writer is at work (never waits)."""
+def _sweep_if_idle(root: Path, *subdirs: Path) -> None:
+    """Let a reader remove what a killed writer left, when no writer is at work (never waits).
+
+    ``subdirs`` are the channel subdirs it is about to read (see ``_sweep``).
+    """
     staging = root / STAGING
-    if not (staging.is_dir() and any(staging.iterdir()) and os.access(root, os.W_OK)):
+    left = (staging.is_dir() and any(staging.iterdir())) or any(map(_older_temps, subdirs))
+    if not (left and os.access(root, os.W_OK)):
         return
     with (root / ".lock").open("a") as handle:
         try:
@@ -525,23 +532,40 @@ def _sweep_if_idle(root: Path) -> None:
         except BlockingIOError:  # a writer is at work; the next one sweeps
             return
         try:
-            _sweep(root)
+            _sweep(root, *subdirs)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _sweep(root: Path) -> None:
-    """Remove what killed writers left (lock held), including older versions' in-channel temps."""
+def _sweep(root: Path, *subdirs: Path) -> None:
+    """Remove what killed writers left (lock held), including older versions' in-channel temps.
+
+    Older versions prepared files inside a subdir (``.incoming-*``); those are
+    looked for only in ``subdirs``, the ones about to be read or indexed:
+    listing every subdir of every channel at each lock would cost a directory
+    read of every package in the store.
+    """
     leftovers = [
         *((root / STAGING).iterdir() if (root / STAGING).is_dir() else ()),
         *root.glob("channels/*/.staging-*"),
-        *root.glob("channels/*/*/.incoming-*"),
+        *(temp for live in subdirs for temp in _older_temps(live)),
     ]
+    _remove(leftovers)
+
+
+def _remove(leftovers: list[Path]) -> None:
     for leftover in leftovers:
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
             leftover.unlink(missing_ok=True)
+
+
+def _older_temps(live: Path) -> list[Path]:
+    """What older versions of the store left while preparing a file inside ``live``."""
+    if not live.is_dir():
+        return []
+    return [live / name for name in os.listdir(live) if name.startswith(".incoming-")]
 
 
 @contextlib.contextmanager

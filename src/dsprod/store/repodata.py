@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,15 +121,20 @@ def record_of(path: Path) -> dict[str, Any]:
 
 @dataclass
 class Repodata:
-    """One subdir's index: the document's other keys, and each record's JSON text by file name.
+    """One subdir's index: the document's other keys, and each section's record lines.
 
-    Records stay text (``bytes``): a publish adds one and never parses the rest.
+    A section is kept as the bytes of its lines (``"file":{record}`` joined by
+    ``,\\n``), so reading, adding and writing are a few operations on whole
+    byte strings, never one per record in Python: a publish never parses the
+    records it does not add. New records go last in their section.
     """
 
     head: dict[str, Any]
-    records: dict[str, dict[str, bytes]] = field(
-        default_factory=lambda: {section: {} for section in SECTIONS.values()}
+    sections: dict[str, bytes] = field(
+        default_factory=lambda: dict.fromkeys(SECTIONS.values(), b"")
     )
+    listed: set[str] = field(default_factory=set)
+    """The file names the index lists (read once, from the lines' keys)."""
 
     @classmethod
     def empty(cls, subdir: str) -> Repodata:
@@ -142,22 +148,25 @@ class Repodata:
         data = path.read_bytes()
         return _lines(data) or _parsed(path, data, subdir)
 
-    def filenames(self) -> set[str]:
-        return {name for records in self.records.values() for name in records}
-
     def add(self, filename: str, record: dict[str, Any]) -> None:
         """List ``record`` under ``filename`` (replacing what was listed under that name)."""
-        self.records[_section(filename)][filename] = _compact(record)
+        section = _section(filename)
+        key = _compact(filename)
+        if filename in self.listed:  # its file went missing, and comes again: rare
+            lines = self.sections[section].split(b",\n")
+            self.sections[section] = b",\n".join(x for x in lines if not x.startswith(key + b":"))
+        line = key + b":" + _compact(record)
+        self.sections[section] += b",\n" + line if self.sections[section] else line
+        self.listed.add(filename)
 
     def to_bytes(self) -> bytes:
         """The document in the one-record-a-line layout (the module docstring shows it)."""
-        lines = [b"{" + _compact(self.head)[1:-1] + b","]
-        for number, (section, records) in enumerate(self.records.items()):
-            lines.append(json.dumps(section).encode() + b":{")
-            listed = (json.dumps(name).encode() + b":" + records[name] for name in sorted(records))
-            lines.append(b",\n".join(listed))
-            lines.append(b"}}" if number == len(self.records) - 1 else b"},")
-        return b"\n".join(line for line in lines if line) + b"\n"
+        parts = [b"{" + _compact(self.head)[1:-1] + b",\n"]
+        for number, (section, lines) in enumerate(self.sections.items()):
+            parts.append(_compact(section) + b":{\n")
+            parts.append(lines + b"\n" if lines else b"")
+            parts.append(b"}}\n" if number == len(self.sections) - 1 else b"},\n")
+        return b"".join(parts)
 
 
 def compressed(document: bytes) -> bytes:
@@ -176,49 +185,53 @@ def _compact(document: Any) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 
+_KEY = re.compile(rb'^"([^"\\\n]+)":\{', re.MULTILINE)
+"""A record line's file name (a package file name never holds a quote or a backslash)."""
+
+
 def _lines(data: bytes) -> Repodata | None:
     """The index if ``data`` is in this module's layout, else None (then it is parsed in full).
 
-    Each record line is checked for its shape (a quoted package file name of
-    its section, then an object), not parsed.
+    Checked by its shape, not parsed: the head line, each section's opening and
+    closing lines, and every record line opening with a file name of its
+    section and ending its object (``}`` then ``,`` unless last).
     """
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    if len(lines) < 3 or not lines[0].startswith(b"{") or not lines[0].endswith(b","):
+    head_end = data.find(b"\n")
+    if not data.startswith(b"{") or data[head_end - 1 : head_end] != b",":
         return None
     try:
-        head = json.loads(lines[0][:-1] + b"}")
+        head = json.loads(data[: head_end - 1] + b"}")
     except ValueError:
         return None
     if not isinstance(head, dict):
         return None
     repodata = Repodata(head=head)
-    expected = iter(SECTIONS.values())
-    section: str | None = None
-    for number, line in enumerate(lines[1:], start=2):
-        last = number == len(lines)
-        if section is None:
-            section = next(expected, None)
-            if section is None or line != json.dumps(section).encode() + b":{":
-                return None
-            continue
-        if line == (b"}}" if last else b"},"):
-            section = None
-            continue
-        name, separator, record = line.rstrip(b",").partition(b'":')
-        filename = name[1:].decode("utf-8", "replace")
-        if (
-            not name.startswith(b'"')
-            or not separator
-            or not record.startswith(b"{")
-            or not record.endswith(b"}")
-            or "\\" in filename
-            or _section_of(filename) != section
-        ):
+    rest = data[head_end + 1 :]
+    for number, section in enumerate(SECTIONS.values()):
+        opening = _compact(section) + b":{\n"
+        closing = b"}}\n" if number == len(SECTIONS) - 1 else b"},\n"
+        if not rest.startswith(opening):
             return None
-        repodata.records[section][filename] = record
-    return repodata if section is None and next(expected, None) is None else None
+        rest = rest[len(opening) :]
+        if rest.startswith(closing):
+            lines, rest = b"", rest[len(closing) :]
+        else:
+            end = rest.find(b"\n" + closing)
+            if end < 0:
+                return None
+            lines, rest = rest[:end], rest[end + 1 + len(closing) :]
+            keys = _KEY.findall(lines)
+            count = lines.count(b"\n") + 1
+            if (
+                len(keys) != count
+                or lines.count(b"},\n") != count - 1
+                or not lines.endswith(b"}")
+                or any(_section_of(key.decode("utf-8", "replace")) != section for key in keys)
+            ):
+                return None
+            repodata.listed.update(key.decode() for key in keys)
+        repodata.sections[section] = lines
+    return repodata if rest == b"" else None
 
 
 def _section_of(filename: str) -> str | None:
@@ -241,6 +254,8 @@ def _parsed(path: Path, data: bytes, subdir: str) -> Repodata:
     head = {k: v for k, v in document.items() if k not in SECTIONS.values()}
     repodata = Repodata(head={"info": {"subdir": subdir}, **head})
     for section in SECTIONS.values():
-        for filename, record in document.get(section, {}).items():
-            repodata.records[section][filename] = _compact(record)
+        records = sorted(document.get(section, {}).items())
+        lines = (_compact(name) + b":" + _compact(record) for name, record in records)
+        repodata.sections[section] = b",\n".join(lines)
+        repodata.listed.update(name for name, _ in records)
     return repodata
