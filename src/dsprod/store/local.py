@@ -45,7 +45,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ from dsprod.store.repodata import Repodata, compressed, record_of
 NOARCH = "noarch"
 STAGING = ".staging"
 """Where writers prepare files and indexes, under the store root (never under channels/)."""
+OLDER_TEMPS = ".incoming-"
+"""How older versions named the files they prepared inside a channel's subdir."""
 INTENTS = "intents"
 LOG = "promotions.log"
 
@@ -224,9 +226,10 @@ class LocalStore:
         """
         live = self.channel_dir(channel) / subdir
         live.mkdir(parents=True, exist_ok=True)
-        _remove(_older_temps(live))
         index = Repodata.read(live / "repodata.json", subdir)
-        for package in _unlisted(live, index.listed):
+        others = _not_listed(live, index.listed)
+        _remove([live / name for name in others if name.startswith(OLDER_TEMPS)])
+        for package in _genuine_packages(live, others):
             index.add(package.name, record_of(package))
         if incoming is not None:
             index.add(incoming.name, record_of(incoming))
@@ -249,9 +252,8 @@ class LocalStore:
                 with _staging(self.root) as staging:
                     staged = staging / "channel" / subdir
                     staged.mkdir(parents=True)
-                    for name in _package_names(live):
-                        if _genuine(live / name):
-                            os.link(live / name, staged / name)
+                    for package in _genuine_packages(live, os.listdir(live)):
+                        os.link(package, staged / package.name)
                     await index_fs(
                         staged.parent,
                         target_platform=Subdir(subdir),
@@ -449,14 +451,24 @@ def _index_of(live: Path) -> dict[str, dict[str, Any]]:
     return {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
 
 
-def _package_names(live: Path) -> list[str]:
-    """The package file names in a subdir (plain names: a channel may hold tens of thousands)."""
-    return [n for n in os.listdir(live) if n.endswith(PACKAGE_SUFFIXES) and n[0] != "."]
+def _not_listed(live: Path, listed: Iterable[str]) -> set[str]:
+    """The names in a subdir that are not in ``listed``.
+
+    One directory read and a set difference, no Python loop over the names: a
+    channel's subdir may hold tens of thousands of packages.
+    """
+    return set(os.listdir(live)).difference(listed)
 
 
-def _unlisted(live: Path, listed: Container[str]) -> list[Path]:
+def _genuine_packages(live: Path, names: Iterable[str]) -> list[Path]:
+    """The genuine package files among ``names`` (see ``_genuine``)."""
+    packages = sorted(n for n in names if n.endswith(PACKAGE_SUFFIXES) and n[0] != ".")
+    return [live / name for name in packages if _genuine(live / name)]
+
+
+def _unlisted(live: Path, listed: Iterable[str]) -> list[Path]:
     """Genuine package files that the index does not list (an interrupted publish or copy)."""
-    return [live / n for n in _package_names(live) if n not in listed and _genuine(live / n)]
+    return _genuine_packages(live, _not_listed(live, listed))
 
 
 def _genuine(package: Path) -> bool:
@@ -565,7 +577,7 @@ def _older_temps(live: Path) -> list[Path]:
     """What older versions of the store left while preparing a file inside ``live``."""
     if not live.is_dir():
         return []
-    return [live / name for name in os.listdir(live) if name.startswith(".incoming-")]
+    return [live / name for name in os.listdir(live) if name.startswith(OLDER_TEMPS)]
 
 
 @contextlib.contextmanager
