@@ -240,11 +240,12 @@ class LocalStore:
 
         The explicit repair for an index damaged or edited by other hands
         (``dsprod reindex``); publishing and promoting never need it. Reads every
-        package, so it costs what the channel holds. Returns the subdirs indexed.
+        package, so it costs what the channel holds. Returns the subdirs indexed
+        (none for a channel nothing was ever published to).
         """
         folder = self.channel_dir(channel)
-        if not folder.is_dir():
-            raise InputError(f"{folder}: channel '{channel}' does not exist in this store")
+        if not folder.is_dir():  # nothing was ever published there
+            return []
         with _locked(self.root):
             subdirs = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
             for subdir in subdirs:
