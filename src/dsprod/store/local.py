@@ -2,7 +2,7 @@
 
 Layout under the store root::
 
-    channels/<channel>/<subdir>/<package files> + repodata.json   (all a file server may serve)
+    channels/<channel>/<subdir>/<package files> + repodata.json(.zst)   (all a file server serves)
     reports/<sha256>.json, reports/<sha256>.xml
     promotions.log          (JSON lines, append-only)
     owners.json             (package name -> owner and the history of changes)
@@ -14,6 +14,13 @@ Guarantees: a package file is never overwritten (the same name with other bytes
 is refused, the same bytes again is a no-op); ``repodata.json`` is replaced
 atomically, so a reader sees the old index or the new one, never half of one.
 
+Cost (design note). A publish or copy adds one record to the index, made from
+the package's own ``info/index.json`` (``repodata.py``: its layout lets a writer
+add a line without parsing the others), so its cost does not grow with the
+channel beyond one read and one write of the index's bytes and one directory
+read. Rebuilding an index from every package file is the explicit repair,
+``reindex`` (``dsprod reindex``), never a publish's path.
+
 Crash safety (design note). A writer may be killed at any instruction; whoever
 comes next finishes or discards what it left, and never needs a human:
 
@@ -22,8 +29,9 @@ comes next finishes or discards what it left, and never needs a human:
   ``os.replace`` stay atomic). The next holder of the lock knows no live writer
   owns anything there, and empties it (``.staging-*``/``.incoming-*`` folders
   that older versions left inside channels go the same way).
-* A publish copies the file into staging, builds the new index there, links
-  the file into the channel and only then swaps ``repodata.json`` in. A kill
+* A publish copies the file into staging, writes the new index there, links
+  the file into the channel and only then swaps ``repodata.json.zst`` and
+  last ``repodata.json`` in. A kill
   between those two steps leaves a complete file that the index does not list.
   Such a file is *adopted*, indexed by the next ``packages()`` (so by every
   lookup) or publish, provided its own metadata match its name. A re-run of the
