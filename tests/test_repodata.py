@@ -97,6 +97,24 @@ def test_the_layout_is_the_json_rattler_writes_and_reads_back_without_a_parse(
     assert repodata._lines(json.dumps(theirs).encode()) is None  # rattler's needs a parse
 
 
+def test_both_sections_round_trip_and_a_record_listed_again_replaces_the_old_one() -> None:
+    index = Repodata.empty("noarch")
+    for name in ("lst-b-1-0.tar.bz2", "lst-a-1-0.conda", "lst-c-1-0.conda", "lst-a-1-0.conda"):
+        index.add(name, {"name": name.split("-1")[0], "size": len(index.listed)})
+    document = index.to_bytes()
+    assert json.loads(document) == {
+        "info": {"subdir": "noarch"},
+        "repodata_version": 1,
+        "packages": {"lst-b-1-0.tar.bz2": {"name": "lst-b", "size": 0}},
+        "packages.conda": {
+            "lst-c-1-0.conda": {"name": "lst-c", "size": 2},
+            "lst-a-1-0.conda": {"name": "lst-a", "size": 3},  # listed again: the new record
+        },
+    }
+    assert repodata._lines(document) == index
+    assert index.listed == {"lst-b-1-0.tar.bz2", "lst-a-1-0.conda", "lst-c-1-0.conda"}
+
+
 def test_an_index_in_another_layout_is_parsed_and_a_damaged_one_refused(tmp_path: Path) -> None:
     path = tmp_path / "repodata.json"
     record = {"name": "lst-x", "version": "1", "build": "0", "depends": []}
