@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 import json
+import tarfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from conda_package_streaming.create import conda_builder
 from rattler import Subdir
 from rattler.index import index_fs
 from rattler_build import Stage0Recipe
@@ -102,6 +107,55 @@ def build_recipe(workdir: Path, label: str, recipe: str, *, as_dsprod: bool = Fa
     )
     [package] = results[0].packages
     return Path(package)
+
+
+def write_package(
+    folder: Path,
+    name: str,
+    version: str,
+    build: str = "0",
+    info_files: Mapping[str, Any] | None = None,
+    **index: Any,
+) -> Path:
+    """Write a small noarch .conda holding one text file, without a build (about a millisecond).
+
+    For tests and benchmarks that need many real packages: rattler indexes,
+    solves and installs them, dsprod reads them. ``index`` adds or replaces
+    fields of its ``info/index.json``; ``info_files`` adds JSON files to ``info/``.
+    """
+    data = f"{name} {version}\n".encode()
+    file = f"share/{name}/data.txt"
+    entry = {
+        "_path": file,
+        "path_type": "hardlink",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size_in_bytes": len(data),
+    }
+    info = {
+        "info/index.json": {
+            "name": name,
+            "version": version,
+            "build": build,
+            "build_number": 0,
+            "depends": [],
+            "license": "MIT",
+            "noarch": "generic",
+            "subdir": "noarch",
+            "timestamp": 1_700_000_000_000,
+            **index,
+        },
+        "info/paths.json": {"paths": [entry], "paths_version": 1},
+        "info/about.json": {"license": "MIT", "summary": "a package written for a test"},
+        **(info_files or {}),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    with conda_builder(f"{name}-{version}-{build}", folder, compression_level=1) as archive:
+        members = [(file, data), *((path, json.dumps(v).encode()) for path, v in info.items())]
+        for member, content in members:
+            header = tarfile.TarInfo(member)
+            header.size = len(content)
+            archive.addfile(header, io.BytesIO(content))
+    return folder / f"{name}-{version}-{build}.conda"
 
 
 def build_python_project_package(workdir: Path, name: str, variables: Mapping[str, str]) -> Path:

@@ -7,18 +7,21 @@ A folder with a channels.yaml naming the store is all ``dsprod test``,
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rattler import Subdir
 
 from dsprod.artifact import read_artifact
 from dsprod.store.base import StoredPackage
 from dsprod.store.local import LocalStore
 from tests.packages import build_package, test_report
 from tests.projects import dsprod
+from tests.store_checks import assert_consistent
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +102,22 @@ def test_a_damaged_channel_index_is_one_line_naming_it(
     repodata.write_bytes(index)
     line = one_line_error(run_cli(folder, "status"), 3)
     assert str(repodata) in line and "the store is damaged" in line
+
+
+def test_reindex_repairs_a_damaged_index_from_the_package_files(
+    built: dict[str, Path], store: LocalStore, folder: Path
+) -> None:
+    package = publish(store, built["alpha-g0"])
+    repodata = store.channel_dir("unstable") / package.subdir / "repodata.json"
+    repodata.write_bytes(repodata.read_bytes()[:-20])  # torn by other hands
+    assert run_cli(folder, "status").returncode == 3
+    result = run_cli(folder, "reindex", "--json")
+    assert result.returncode == 0, result.stderr
+    reindexed = json.loads(result.stdout)["reindexed"]
+    assert reindexed["unstable"] == sorted(["noarch", str(Subdir.current())])
+    assert reindexed["stable"] == []  # nothing was ever published there
+    assert asyncio.run(store.packages("unstable")) == [package]
+    assert_consistent(store)
 
 
 def test_promote_takes_a_package_file_name(

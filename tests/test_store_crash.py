@@ -11,6 +11,7 @@ no staging left anywhere, no intent pending, every copy logged exactly once.
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import shutil
 import signal
@@ -26,10 +27,10 @@ from dsprod.config import load_settings
 from dsprod.store import lookup
 from dsprod.store.local import LocalStore
 from tests import crashing
-from tests.packages import build_package, test_report
-from tests.store_checks import assert_consistent
+from tests.packages import build_package, test_report, write_package
+from tests.store_checks import assert_consistent, assert_readable
 
-# 64 processes killed and as many re-runs (about 15 s); tests/test_store_local.py and
+# 106 processes killed and as many re-runs (about 15 s); tests/test_store_local.py and
 # tests/test_promote_store.py hold fast checks of the same mechanisms.
 pytestmark = pytest.mark.e2e
 
@@ -100,7 +101,37 @@ def test_a_killed_publish_never_wedges_the_rerun_of_its_commit(
         assert listed == reused
         assert listed.sha256 in (sha256_of(first), sha256_of(second))
         assert_consistent(store)
-    assert kills >= 16  # before each of its 16 steps (it writes nothing with os.write)
+    assert kills >= 30  # before each of its 24 steps, and halfway through its 6 writes
+
+
+def test_a_publish_killed_in_a_channel_that_holds_packages_is_completed_by_the_next_publish(
+    tmp_path: Path,
+) -> None:
+    """The incremental index: killed at any step, the channel stays readable, nothing is lost.
+
+    The next publish, of another package, indexes what the killed one linked in.
+    """
+    template = LocalStore(tmp_path / "template")
+    held = [write_package(tmp_path / "pkgs", f"lst-held{n}", "1.0") for n in range(2)]
+    for package in held:
+        asyncio.run(template.publish(read_artifact(package), "unstable"))
+    killed = write_package(tmp_path / "pkgs", "lst-killed", "1.0")
+    following = read_artifact(write_package(tmp_path / "pkgs", "lst-next", "1.0"))
+    points = boundaries(template.root, "publish", str(killed), "unstable")
+    kills = 0
+    for step, tear in points:
+        root = tmp_path / f"store-{step}-{tear}"
+        shutil.copytree(template.root, root)
+        kills += run_child(root, step, "publish", str(killed), "unstable", tear=tear) < 0
+        live = root / "channels" / "unstable" / "noarch"
+        assert_readable(live)
+        store = LocalStore(root)
+        asyncio.run(store.publish(following, "unstable"))
+        listed = json.loads((live / "repodata.json").read_text())["packages.conda"]
+        linked = [killed.name] if (live / killed.name).exists() else []
+        assert set(listed) == {*(p.name for p in held), *linked, following.filename}
+        assert_consistent(store)
+    assert kills == len(points) >= 12  # before its 10 steps, and halfway through its 2 writes
 
 
 def test_a_killed_promotion_is_finished_and_logged_exactly_once(
@@ -132,4 +163,4 @@ def test_a_killed_promotion_is_finished_and_logged_exactly_once(
         # the next append starts on a line of its own, whatever the crash left
         store.ledger.append_log(log[0])
         assert store.ledger.read_log() == [*log, log[0]]
-    assert kills >= 48  # before each of its 44 steps, and halfway through its 4 writes
+    assert kills >= 76  # before each of its 60 steps, and halfway through its 16 writes

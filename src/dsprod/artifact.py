@@ -122,6 +122,18 @@ def installed_file(path: Path, name: str) -> bytes | None:
     return None
 
 
+def read_info_json(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
+    """The named JSON files of a package's info/, parsed (those it lacks are left out).
+
+    For readers that need a file ``read_artifact`` does not read (an indexer's
+    ``info/run_exports.json``); an unreadable package is an ``InputError`` as there.
+    """
+    try:
+        return {name: json.loads(data) for name, data in _info_files(path, names).items()}
+    except _UNREADABLE as error:
+        raise _unreadable(path, error) from None
+
+
 def _info_files(path: Path, names: tuple[str, ...]) -> dict[str, bytes]:
     """The bytes of the named info/ files, by their path in the package."""
     if not path.is_file() or not path.name.endswith(PACKAGE_SUFFIXES):

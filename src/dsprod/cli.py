@@ -314,6 +314,28 @@ async def status(session: pipeline.Session) -> Result:
 
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.argument("levels", nargs=-1, type=click.Choice(MATURITY_LEVELS))
+@common_options
+async def reindex(session: pipeline.Session, levels: tuple[str, ...]) -> Result:
+    """Rebuild channel indexes from their package files (all levels if none is named).
+
+    A repair, for an index damaged or edited by hand: publishing and promoting
+    keep the indexes up to date one record at a time, and never need it. It
+    reads every package of the channel, so it takes as long as the channel is large.
+    """
+    done = await pipeline.reindex(session, levels or MATURITY_LEVELS)
+    return {
+        "store": session.store.describe(),
+        "reindexed": {session.settings.channel(level): subdirs for level, subdirs in done.items()},
+        "_text": "\n".join(
+            f"{session.settings.channel(level)}: "
+            + (f"re-indexed {', '.join(subdirs)}" if subdirs else "no such channel yet")
+            for level, subdirs in done.items()
+        ),
+    }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
 @click.argument("name", required=False)
 @click.option(
     "--set",

@@ -37,7 +37,7 @@ from dsprod.recipe.maintained import render_maintained
 from dsprod.recipe.model import Recipe
 from dsprod.recipe.v1 import render_v1, write_recipe
 from dsprod.store import lookup
-from dsprod.store.base import StoredPackage
+from dsprod.store.base import Reindexable, StoredPackage
 from dsprod.store.ledger import OwnerChange, Ownership, TestReport, now
 from dsprod.vcs.git import origin_url, require_toplevel, toplevel
 from dsprod.vcs.remote import normalise_repository
@@ -519,6 +519,20 @@ async def status(session: Session) -> dict[str, list[StoredPackage]]:
         )
         for level, name in session.settings.channels.items()
     }
+
+
+async def reindex(session: Session, levels: Sequence[str]) -> dict[str, list[str]]:
+    """Rebuild the indexes of these maturity channels from their package files (the repair).
+
+    Returns the subdirs indexed per level. A store whose server keeps the index
+    (quetz, anaconda.org) has nothing dsprod could rebuild: an ``InputError``.
+    """
+    store = session.store
+    if not isinstance(store, Reindexable):
+        raise InputError(
+            f"{store.describe()} keeps its channels' indexes itself; nothing to rebuild"
+        )
+    return {level: await store.reindex(session.settings.channel(level)) for level in levels}
 
 
 async def _build_of_commit(

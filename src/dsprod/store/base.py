@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from dsprod.artifact import Artifact
 from dsprod.store.ledger import Ledger
@@ -69,6 +69,20 @@ class Store(Protocol):
 
     async def fetch(self, package: StoredPackage) -> Path:
         """A local path holding the package file's bytes."""
+        ...
+
+
+@runtime_checkable
+class Reindexable(Protocol):
+    """A store that writes its channels' index files itself, and can rebuild them from the files.
+
+    Publishing keeps an index up to date record by record; rebuilding it from
+    every package file is the explicit repair (``dsprod reindex``), for an index
+    damaged or edited by other hands.
+    """
+
+    async def reindex(self, channel: str) -> list[str]:
+        """Rebuild the channel's indexes from its package files; returns the subdirs indexed."""
         ...
 
 

@@ -2,7 +2,7 @@
 
 Layout under the store root::
 
-    channels/<channel>/<subdir>/<package files> + repodata.json   (all a file server may serve)
+    channels/<channel>/<subdir>/<package files> + repodata.json(.zst)   (all a file server serves)
     reports/<sha256>.json, reports/<sha256>.xml
     promotions.log          (JSON lines, append-only)
     owners.json             (package name -> owner and the history of changes)
@@ -14,6 +14,13 @@ Guarantees: a package file is never overwritten (the same name with other bytes
 is refused, the same bytes again is a no-op); ``repodata.json`` is replaced
 atomically, so a reader sees the old index or the new one, never half of one.
 
+Cost (design note). A publish or copy adds one record to the index, made from
+the package's own ``info/index.json`` (``repodata.py``: its layout lets a writer
+add a line without parsing the others), so its cost does not grow with the
+channel beyond one read and one write of the index's bytes and one directory
+read. Rebuilding an index from every package file is the explicit repair,
+``reindex`` (``dsprod reindex``), never a publish's path.
+
 Crash safety (design note). A writer may be killed at any instruction; whoever
 comes next finishes or discards what it left, and never needs a human:
 
@@ -22,8 +29,9 @@ comes next finishes or discards what it left, and never needs a human:
   ``os.replace`` stay atomic). The next holder of the lock knows no live writer
   owns anything there, and empties it (``.staging-*``/``.incoming-*`` folders
   that older versions left inside channels go the same way).
-* A publish copies the file into staging, builds the new index there, links
-  the file into the channel and only then swaps ``repodata.json`` in. A kill
+* A publish copies the file into staging, writes the new index there, links
+  the file into the channel and only then swaps ``repodata.json.zst`` and
+  last ``repodata.json`` in. A kill
   between those two steps leaves a complete file that the index does not list.
   Such a file is *adopted*, indexed by the next ``packages()`` (so by every
   lookup) or publish, provided its own metadata match its name. A re-run of the
@@ -45,7 +53,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,10 +72,13 @@ from dsprod.store.ledger import (
     TestReport,
     next_ownership,
 )
+from dsprod.store.repodata import Repodata, compressed, record_of
 
 NOARCH = "noarch"
 STAGING = ".staging"
 """Where writers prepare files and indexes, under the store root (never under channels/)."""
+OLDER_TEMPS = ".incoming-"
+"""How older versions named the files they prepared inside a channel's subdir."""
 INTENTS = "intents"
 LOG = "promotions.log"
 
@@ -144,13 +155,14 @@ class LocalStore:
         folder = self.channel_dir(channel)
         if not folder.is_dir():
             return found
-        _sweep_if_idle(self.root)
-        for live in sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != "."):
+        subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
+        _sweep_if_idle(self.root, *subdirs)
+        for live in subdirs:
             records = _index_of(live)
             if _unlisted(live, records) and os.access(self.root, os.W_OK):
                 with _locked(self.root):  # a reader of a read-only store sees the index as it is
                     if _unlisted(live, _index_of(live)):
-                        await self._reindex(channel, live.name)
+                        self._update_index(channel, live.name, None)
                 records = _index_of(live)
             found.extend(
                 StoredPackage(
@@ -178,7 +190,7 @@ class LocalStore:
         """
         for subdir in (NOARCH, str(Subdir.current())):
             if not (self.channel_dir(channel) / subdir / "repodata.json").is_file():
-                await self._reindex(channel, subdir)
+                self._update_index(channel, subdir, None)
 
     async def _add(self, source: Path, sha256: str, channel: str, subdir: str) -> bool:
         """Put the file into the channel and its index, never replacing existing bytes."""
@@ -191,8 +203,9 @@ class LocalStore:
                     f" channel '{channel}'; refusing to overwrite it"
                     " (bump the version or build number)"
                 )
-            if _unlisted(live, _index_of(live)):  # these bytes, left unindexed by a crash
-                await self._reindex(channel, subdir)
+            listed = Repodata.read(live / "repodata.json", subdir).listed
+            if _unlisted(live, listed):  # these bytes, left unindexed by a crash
+                self._update_index(channel, subdir, None)
             return False
         with _staging(self.root) as staging:
             incoming = staging / source.name
@@ -203,40 +216,80 @@ class LocalStore:
             os.chmod(incoming, 0o644)
             if sha256_of(incoming) != sha256:
                 raise StoreRefused(f"{source}: bytes changed while copying into '{channel}'")
-            await self._index(channel, subdir, staging, incoming)
+            self._update_index(channel, subdir, incoming)
         return True
 
-    async def _reindex(self, channel: str, subdir: str) -> None:
-        with _staging(self.root) as staging:
-            await self._index(channel, subdir, staging, None)
+    def _update_index(self, channel: str, subdir: str, incoming: Path | None) -> None:
+        """Add ``incoming``, and any file a crash left unlisted, to the subdir's index in place.
 
-    async def _index(self, channel: str, subdir: str, staging: Path, incoming: Path | None) -> None:
-        """Index one subdir (plus ``incoming``) in staging, then put file and index in place.
-
-        The live index is copied into staging first, so only the package files it
-        does not list yet are opened and read. ``incoming`` is linked into the
-        channel just before the index that lists it replaces the old one: a kill
-        in between leaves a complete file for the next writer or reader to adopt.
+        This is every publish's and copy's path, and its cost does not grow with
+        the channel beyond reading and writing the index's bytes: the new
+        records come from the packages' own ``info/index.json``
+        (``repodata.record_of``), the listed ones stay as they are. The new
+        index and its ``.zst`` are prepared in staging; ``incoming`` is linked
+        into the channel, then the ``.zst`` and last ``repodata.json`` replace
+        theirs. A kill before the last swap leaves a complete file that
+        ``repodata.json`` does not list: the next writer or reader adopts it
+        (and so rewrites both indexes).
         """
         live = self.channel_dir(channel) / subdir
         live.mkdir(parents=True, exist_ok=True)
-        listed = _index_of(live)
-        staged = staging / "channel" / subdir
-        staged.mkdir(parents=True)
-        for package in _package_files(live):
-            if package.name in listed or _genuine(package):
-                os.link(package, staged / package.name)
+        index = Repodata.read(live / "repodata.json", subdir)
+        others = _not_listed(live, index.listed)
+        _remove([live / name for name in others if name.startswith(OLDER_TEMPS)])
+        for package in _genuine_packages(live, others):
+            index.add(package.name, record_of(package))
         if incoming is not None:
-            os.link(incoming, staged / incoming.name)
-        if (live / "repodata.json").is_file():
-            shutil.copyfile(live / "repodata.json", staged / "repodata.json")
-        await index_fs(
-            staged.parent, target_platform=Subdir(subdir), write_zst=False, write_shards=False
-        )
-        _fsync(staged / "repodata.json")
-        if incoming is not None:
-            os.link(incoming, live / incoming.name)  # fails rather than replaces if the name exists
-        os.replace(staged / "repodata.json", live / "repodata.json")
+            index.add(incoming.name, record_of(incoming))
+        self._swap_index(live, index, incoming)
+
+    async def reindex(self, channel: str) -> list[str]:
+        """Rebuild the channel's indexes from its package files with rattler's indexer.
+
+        The explicit repair for an index damaged or edited by other hands
+        (``dsprod reindex``); publishing and promoting never need it. Reads every
+        package, so it costs what the channel holds. Returns the subdirs indexed
+        (none for a channel nothing was ever published to).
+        """
+        folder = self.channel_dir(channel)
+        if not folder.is_dir():  # nothing was ever published there
+            return []
+        with _locked(self.root):
+            subdirs = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
+            for subdir in subdirs:
+                live = folder / subdir
+                with _staging(self.root) as staging:
+                    staged = staging / "channel" / subdir
+                    staged.mkdir(parents=True)
+                    for package in _genuine_packages(live, os.listdir(live)):
+                        os.link(package, staged / package.name)
+                    await index_fs(
+                        staged.parent,
+                        target_platform=Subdir(subdir),
+                        write_zst=False,
+                        write_shards=False,
+                        force=True,
+                    )
+                    index = Repodata.read(staged / "repodata.json", subdir)
+                    self._swap_index(live, index, None)
+        return subdirs
+
+    def _swap_index(self, live: Path, index: Repodata, incoming: Path | None) -> None:
+        """Write ``index`` and its ``.zst`` in staging, link ``incoming`` in, then swap both in."""
+        document = index.to_bytes()
+        with _staging(self.root) as staging:
+            prepared = (("repodata.json", document), ("repodata.json.zst", compressed(document)))
+            for name, data in prepared:
+                handle = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                try:
+                    _write_all(handle, data)
+                    os.fsync(handle)
+                finally:
+                    os.close(handle)
+            if incoming is not None:
+                os.link(incoming, live / incoming.name)  # fails rather than replaces a name
+            os.replace(staging / "repodata.json.zst", live / "repodata.json.zst")
+            os.replace(staging / "repodata.json", live / "repodata.json")
         _fsync(live)
 
 
@@ -407,13 +460,24 @@ def _index_of(live: Path) -> dict[str, dict[str, Any]]:
     return {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
 
 
-def _package_files(live: Path) -> list[Path]:
-    return [p for p in live.iterdir() if p.name.endswith(PACKAGE_SUFFIXES) and p.name[0] != "."]
+def _not_listed(live: Path, listed: Iterable[str]) -> set[str]:
+    """The names in a subdir that are not in ``listed``.
+
+    One directory read and a set difference, no Python loop over the names: a
+    channel's subdir may hold tens of thousands of packages.
+    """
+    return set(os.listdir(live)).difference(listed)
 
 
-def _unlisted(live: Path, listed: Mapping[str, Any]) -> list[Path]:
+def _genuine_packages(live: Path, names: Iterable[str]) -> list[Path]:
+    """The genuine package files among ``names`` (see ``_genuine``)."""
+    packages = sorted(n for n in names if n.endswith(PACKAGE_SUFFIXES) and n[0] != ".")
+    return [live / name for name in packages if _genuine(live / name)]
+
+
+def _unlisted(live: Path, listed: Iterable[str]) -> list[Path]:
     """Genuine package files that the index does not list (an interrupted publish or copy)."""
-    return [p for p in _package_files(live) if p.name not in listed and _genuine(p)]
+    return _genuine_packages(live, _not_listed(live, listed))
 
 
 def _genuine(package: Path) -> bool:
@@ -474,10 +538,14 @@ def _locked(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _sweep_if_idle(root: Path) -> None:
-    """Let a reader remove what a killed writer left, when no writer is at work (never waits)."""
+def _sweep_if_idle(root: Path, *subdirs: Path) -> None:
+    """Let a reader remove what a killed writer left, when no writer is at work (never waits).
+
+    ``subdirs`` are the channel subdirs it is about to read (see ``_sweep``).
+    """
     staging = root / STAGING
-    if not (staging.is_dir() and any(staging.iterdir()) and os.access(root, os.W_OK)):
+    left = (staging.is_dir() and any(staging.iterdir())) or any(map(_older_temps, subdirs))
+    if not (left and os.access(root, os.W_OK)):
         return
     with (root / ".lock").open("a") as handle:
         try:
@@ -485,23 +553,40 @@ def _sweep_if_idle(root: Path) -> None:
         except BlockingIOError:  # a writer is at work; the next one sweeps
             return
         try:
-            _sweep(root)
+            _sweep(root, *subdirs)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _sweep(root: Path) -> None:
-    """Remove what killed writers left (lock held), including older versions' in-channel temps."""
+def _sweep(root: Path, *subdirs: Path) -> None:
+    """Remove what killed writers left (lock held), including older versions' in-channel temps.
+
+    Older versions prepared files inside a subdir (``.incoming-*``); those are
+    looked for only in ``subdirs``, the ones about to be read or indexed:
+    listing every subdir of every channel at each lock would cost a directory
+    read of every package in the store.
+    """
     leftovers = [
         *((root / STAGING).iterdir() if (root / STAGING).is_dir() else ()),
         *root.glob("channels/*/.staging-*"),
-        *root.glob("channels/*/*/.incoming-*"),
+        *(temp for live in subdirs for temp in _older_temps(live)),
     ]
+    _remove(leftovers)
+
+
+def _remove(leftovers: list[Path]) -> None:
     for leftover in leftovers:
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
             leftover.unlink(missing_ok=True)
+
+
+def _older_temps(live: Path) -> list[Path]:
+    """What older versions of the store left while preparing a file inside ``live``."""
+    if not live.is_dir():
+        return []
+    return [live / name for name in os.listdir(live) if name.startswith(OLDER_TEMPS)]
 
 
 @contextlib.contextmanager
