@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conda_package_streaming.package_streaming import stream_conda_component
+from ruamel.yaml import YAML
 
 from dsprod.artifact import read_artifact
 from tests.projects import channel_state, commit_all, dsprod, git
@@ -57,6 +59,13 @@ def license_files_in(package: Path) -> list[str]:
             for _, member in stream_conda_component(package.name, stream, "info")
             if member.name.startswith("info/licenses/") and member.isfile()
         )
+
+
+def recipe_build_requirements(project: Path) -> list[str]:
+    """``requirements.build`` of the recipe ``dsprod recipe`` writes for the project."""
+    code, result, stderr = dsprod(project, "recipe", "--stdout")
+    assert code == 0, stderr
+    return YAML(typ="safe").load(result["recipe"])["requirements"].get("build", [])
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -99,10 +108,19 @@ def test_corpus_project(
         assert counts["failures"] == expect.get("failed", 0), said
         assert counts["skipped"] == expect.get("skipped", counts["skipped"]), said
 
-    if "license" in expect or "license_files" in expect:
+    if {"license", "license_files", "noarch", "python_pinned"} & expect.keys():
         packages = sorted(corpus_store.glob(f"channels/*/*/{name}-*.conda"))
         assert packages, f"no package named {name} in the store"
         artifact = read_artifact(packages[0])
+        if "noarch" in expect:
+            assert (artifact.subdir == "noarch") == expect["noarch"], artifact.subdir
+        if expect.get("python_pinned"):
+            major, minor = sys.version_info[:2]  # the bootstrap channel's python is this one
+            pin = f"python >={major}.{minor},<{major}.{minor + 1}"
+            assert pin in artifact.index["depends"], artifact.index["depends"]
+    if "build_requirements" in expect:
+        build = recipe_build_requirements(project)
+        assert build == expect["build_requirements"], build
         if "license" in expect:
             assert artifact.about.get("license") == expect["license"], artifact.about
         if "license_files" in expect:
