@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conda_package_streaming.package_streaming import stream_conda_component
-from ruamel.yaml import YAML
 
 from dsprod.artifact import read_artifact
-from tests.projects import channel_state, commit_all, dsprod, git
+from tests.projects import (
+    channel_state,
+    commit_all,
+    dsprod,
+    git,
+    python_pin,
+    recipe_build_requirements,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -59,13 +64,6 @@ def license_files_in(package: Path) -> list[str]:
             for _, member in stream_conda_component(package.name, stream, "info")
             if member.name.startswith("info/licenses/") and member.isfile()
         )
-
-
-def recipe_build_requirements(project: Path) -> list[str]:
-    """``requirements.build`` of the recipe ``dsprod recipe`` writes for the project."""
-    code, result, stderr = dsprod(project, "recipe", "--stdout")
-    assert code == 0, stderr
-    return YAML(typ="safe").load(result["recipe"])["requirements"].get("build", [])
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -115,9 +113,7 @@ def test_corpus_project(
         if "noarch" in expect:
             assert (artifact.subdir == "noarch") == expect["noarch"], artifact.subdir
         if expect.get("python_pinned"):
-            major, minor = sys.version_info[:2]  # the bootstrap channel's python is this one
-            pin = f"python >={major}.{minor},<{major}.{minor + 1}"
-            assert pin in artifact.index["depends"], artifact.index["depends"]
+            assert python_pin() in artifact.index["depends"], artifact.index["depends"]
     if "build_requirements" in expect:
         build = recipe_build_requirements(project)
         assert build == expect["build_requirements"], build
