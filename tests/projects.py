@@ -75,7 +75,7 @@ def python_pin() -> str:
     """The run requirement of a compiled package built with the bootstrap channel's python
     (this interpreter, repackaged): its minor version, as conda-forge's python pins it."""
     major, minor = sys.version_info[:2]
-    return f"python >={major}.{minor},<{major}.{minor + 1}"
+    return f"python >={major}.{minor},<{major}.{minor + 1}.0a0"
 
 
 def channel_state(store: Path) -> dict[str, set[tuple[str, str, str]]]:

@@ -236,7 +236,7 @@ def test_python_is_pinned_to_the_build_minor_for_compiled_packages_only(tmp_path
         {"pyproject.toml": '[project]\nname = "slow"\nrequires-python = ">=3.9"\n'},
     )
     info = read_python_project(compiled, VERSION, build_python="3.11.7")
-    assert info.host_requirements[0] == info.run_requirements[0] == "python >=3.11,<3.12"
+    assert info.host_requirements[0] == info.run_requirements[0] == "python >=3.11,<3.12.0a0"
     # without the channels (before the build python is known) the project's own range
     assert read_python_project(compiled, VERSION).run_requirements[0] == "python >=3.9"
     pure_info = read_python_project(pure, VERSION, build_python="3.11.7")

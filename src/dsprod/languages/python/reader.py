@@ -165,11 +165,12 @@ def _compilers(
 
 
 def _python_pin(build_python: str) -> str:
-    """``python >=3.11,<3.12`` for a build with python 3.11.x: an extension module is built
-    for one minor version's ABI. conda-forge's python carries this pin as a run export;
-    the bootstrap channel's python has none, so the recipe writes it for host and run."""
+    """``python >=3.11,<3.12.0a0`` for a build with python 3.11.x: an extension module is
+    built for one minor version's ABI. conda-forge's python carries this pin as a run export;
+    the bootstrap channel's python has none, so the recipe writes it for host and run.
+    ``<3.12.0a0``, not ``<3.12``: conda orders 3.12's pre-releases below 3.12."""
     major, minor = (int(part) for part in build_python.split(".")[:2])
-    return f"python >={major}.{minor},<{major}.{minor + 1}"
+    return f"python >={major}.{minor},<{major}.{minor + 1}.0a0"
 
 
 def _check_static_version(meta: Metadata, version: VersionInfo) -> None:
