@@ -110,7 +110,8 @@ SKBUILD = """
                 "CMakeLists.txt": (
                     "cmake_minimum_required(VERSION 3.15)\n"
                     "# project(old C)\n"
-                    "project(${SKBUILD_PROJECT_NAME} VERSION 1.0 LANGUAGES CXX)\n"
+                    "project(${SKBUILD_PROJECT_NAME} VERSION 1.0\n"
+                    '  DESCRIPTION "bindings to a C library" LANGUAGES CXX)\n'
                 ),
                 "src/x.c": "",
             },

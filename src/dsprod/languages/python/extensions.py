@@ -117,7 +117,7 @@ def _cmake_project_languages(text: str) -> list[tuple[str, str]]:
     match = re.search(r"\bproject\s*\(([^)]*)\)", text, re.IGNORECASE)
     if match is None:
         return []
-    words = match.group(1).split()[1:]
+    words = re.sub(r'"[^"]*"', " ", match.group(1)).split()[1:]  # DESCRIPTION "a C library"
     named = [word.upper() for word in words if word.upper() in _CMAKE_LANGUAGE_WORDS]
     if not named:
         reason = "CMakeLists.txt project() names no language (CMake enables C and C++)"
@@ -258,8 +258,10 @@ def _scanned_languages(root: Path) -> list[tuple[str, str]]:
 
 
 def _source_files(folder: Path) -> Iterable[Path]:
+    """Source files under ``folder``; hidden entries, links (which may loop) and
+    folders that hold no extension sources are skipped."""
     for entry in folder.iterdir():
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.is_symlink():
             continue
         if entry.is_dir() and entry.name not in _NOT_SOURCES:
             yield from _source_files(entry)
