@@ -4,9 +4,10 @@
 # It installs dsprod, makes the dependency channel from this host (`dsprod bootstrap`),
 # copies examples/python-hello into a fresh git repository (DSPROD_DEMO_DIR, default
 # a new temporary folder), gives it a history with tags, and runs `dsprod run` at
-# each step. Where R is installed, a tagged release of examples/r-compiled (an R
-# package with C code) joins the same store. Last, it prints which version sits in
-# which channel.
+# each step. A tagged release of examples/python-cext (a Python package with a C
+# extension) joins the same store, and, where R is installed, one of
+# examples/r-compiled (an R package with C code). Last, it prints which version
+# sits in which channel.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 demo=${DSPROD_DEMO_DIR:-$(mktemp -d -t dsprod-demo-XXXXXX)}
@@ -43,6 +44,16 @@ dsprod run --project "$demo"
 step "QA tags the same commit 1.2.1: the final release goes on to stable"
 git_ tag 1.2.1
 dsprod run --project "$demo"
+
+cext_demo="$demo-cext"
+step "a Python package with a C extension (examples/python-cext) tagged 0.3.0, into the same store"
+mkdir -p "$cext_demo"
+cp -r "$here/examples/python-cext/." "$cext_demo/"
+git -C "$cext_demo" init --quiet
+git -C "$cext_demo" -c user.name=demo -c user.email=demo@example.org add -A
+git -C "$cext_demo" -c user.name=demo -c user.email=demo@example.org commit --quiet -m "cstats"
+git -C "$cext_demo" tag 0.3.0
+DSPROD_STORE="$demo/.dsprod/store" dsprod run --project "$cext_demo"
 
 if command -v Rscript >/dev/null 2>&1; then
   r_demo="$demo-r"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import rattler
 from rattler import Channel, VirtualPackage
+from ruamel.yaml import YAML
 
 from dsprod.store.local import LocalStore
 
@@ -61,6 +62,20 @@ def dsprod(project: Path, *args: str) -> tuple[int, dict, str]:
     except json.JSONDecodeError:
         document = {"unparsed_stdout": result.stdout}
     return result.returncode, document, result.stderr
+
+
+def recipe_build_requirements(project: Path) -> list[str]:
+    """``requirements.build`` of the recipe ``dsprod recipe`` writes for the project."""
+    code, result, stderr = dsprod(project, "recipe", "--stdout")
+    assert code == 0, stderr
+    return YAML(typ="safe").load(result["recipe"])["requirements"].get("build", [])
+
+
+def python_pin() -> str:
+    """The run requirement of a compiled package built with the bootstrap channel's python
+    (this interpreter, repackaged): its minor version, as conda-forge's python pins it."""
+    major, minor = sys.version_info[:2]
+    return f"python >={major}.{minor},<{major}.{minor + 1}.0a0"
 
 
 def channel_state(store: Path) -> dict[str, set[tuple[str, str, str]]]:

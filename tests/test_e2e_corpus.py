@@ -20,7 +20,14 @@ import pytest
 from conda_package_streaming.package_streaming import stream_conda_component
 
 from dsprod.artifact import read_artifact
-from tests.projects import channel_state, commit_all, dsprod, git
+from tests.projects import (
+    channel_state,
+    commit_all,
+    dsprod,
+    git,
+    python_pin,
+    recipe_build_requirements,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -99,10 +106,17 @@ def test_corpus_project(
         assert counts["failures"] == expect.get("failed", 0), said
         assert counts["skipped"] == expect.get("skipped", counts["skipped"]), said
 
-    if "license" in expect or "license_files" in expect:
+    if {"license", "license_files", "noarch", "python_pinned"} & expect.keys():
         packages = sorted(corpus_store.glob(f"channels/*/*/{name}-*.conda"))
         assert packages, f"no package named {name} in the store"
         artifact = read_artifact(packages[0])
+        if "noarch" in expect:
+            assert (artifact.subdir == "noarch") == expect["noarch"], artifact.subdir
+        if expect.get("python_pinned"):
+            assert python_pin() in artifact.index["depends"], artifact.index["depends"]
+    if "build_requirements" in expect:
+        build = recipe_build_requirements(project)
+        assert build == expect["build_requirements"], build
         if "license" in expect:
             assert artifact.about.get("license") == expect["license"], artifact.about
         if "license_files" in expect:

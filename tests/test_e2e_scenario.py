@@ -17,9 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import rattler
 
+from dsprod.artifact import read_artifact
 from dsprod.store.local import LocalStore
-from tests.projects import channel_state, commit_all, dsprod, git, install, make_repo, rscript
+from tests.projects import (
+    channel_state,
+    commit_all,
+    dsprod,
+    git,
+    install,
+    make_repo,
+    python_pin,
+    recipe_build_requirements,
+    rscript,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -41,20 +53,21 @@ class Example:
     failing: str
     check_release: Callable[[Path, Path], None]
     """Given the stable env's prefix (and a scratch folder): 1.2.1 is installed and works."""
+    subdir: str | None = "noarch"
+    """Where its package goes; None: this platform's subdir (compiled code)."""
+
+
+def python_version_of(prefix: Path, distribution: str) -> str:
+    """The version the env's python reports for ``distribution`` (what the backend wrote)."""
+    code = f"import importlib.metadata as m; print(m.version({distribution!r}))"
+    reported = subprocess.run(
+        [str(prefix / "bin" / "python"), "-c", code], capture_output=True, text=True, check=True
+    )
+    return reported.stdout.strip()
 
 
 def python_release_works(prefix: Path, _scratch: Path) -> None:
-    reported = subprocess.run(
-        [
-            str(prefix / "bin" / "python"),
-            "-c",
-            "import importlib.metadata as m; print(m.version('hello-ds'))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert reported.stdout.strip() == "1.2.1"  # what the build backend computed equals dsprod's
+    assert python_version_of(prefix, "hello-ds") == "1.2.1"  # the backend's version is dsprod's
     greeting = subprocess.run(
         [str(prefix / "bin" / "hello-ds"), "QA"], capture_output=True, text=True, check=True
     )
@@ -94,22 +107,29 @@ needs_r = pytest.mark.skipif(
 )
 
 
-@pytest.mark.parametrize(
-    "example",
-    [pytest.param(PYTHON, id="python-hello"), pytest.param(R, id="r-pure", marks=needs_r)],
-)
-def test_dev_build_then_rc_then_final_release(
-    tmp_path: Path, bootstrap_channel: Path, example: Example
-) -> None:
+@dataclass(frozen=True)
+class Released:
+    """Where ``release_to_stable`` left an example: its store, repository and builds."""
+
+    store: Path
+    project: Path
+    dev_version: str
+    final: dict
+    """``dsprod run --json`` of the final release."""
+
+
+def release_to_stable(tmp_path: Path, bootstrap_channel: Path, example: Example) -> Released:
+    """Dev build -> release candidate -> final release of ``example``, checked at each step."""
     store = tmp_path / "store"
     project = make_repo(tmp_path / example.folder, example.folder, store)
     name = example.conda_name
+    subdir = example.subdir or str(rattler.Subdir.current())
     git(project, "tag", "1.2")
     for n in (1, 2):
         (project / "NEWS.md").write_text(f"change {n}\n")
         commit_all(project, f"change {n}")
 
-    # 1. two commits after 1.2: a dev build, noarch, in unstable and testing, not stable
+    # 1. two commits after 1.2: a dev build in unstable and testing, not stable
     code, result, stderr = dsprod(project, "run")
     assert code == 0, stderr
     dev_version = result["version"]
@@ -117,7 +137,7 @@ def test_dev_build_then_rc_then_final_release(
     assert result["channels"] == ["unstable", "testing"]
     assert result["tests"] == example.tests_summary
     state = channel_state(store)
-    assert (name, dev_version, "noarch") in state["testing"]
+    assert (name, dev_version, subdir) in state["testing"]
     assert state["stable"] == set()
 
     # 2. the same commit tagged 1.2.1rc1: testing only, and above the dev build
@@ -138,7 +158,26 @@ def test_dev_build_then_rc_then_final_release(
     stable_url = asyncio.run(LocalStore(store).channel_url("stable"))
     records = install(prefix, [stable_url, bootstrap_channel.as_uri()], name)
     assert [str(r.version) for r in records if r.name.normalized == name] == ["1.2.1"]
+    assert [r.subdir for r in records if r.name.normalized == name] == [subdir]
     example.check_release(prefix, tmp_path)
+    return Released(store, project, dev_version, result)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [pytest.param(PYTHON, id="python-hello"), pytest.param(R, id="r-pure", marks=needs_r)],
+)
+def test_dev_build_then_rc_then_final_release(
+    tmp_path: Path, bootstrap_channel: Path, example: Example
+) -> None:
+    released = release_to_stable(tmp_path, bootstrap_channel, example)
+    store, project, dev_version, result = (
+        released.store,
+        released.project,
+        released.dev_version,
+        released.final,
+    )
+    name = example.conda_name
 
     # CI re-runs the same commit: the published bytes are reused, tested and kept
     code, again, stderr = dsprod(project, "run")
@@ -180,3 +219,44 @@ def test_dev_build_then_rc_then_final_release(
     ]
     assert [e.forced for e in log] == [False, False, False, False, True]
     assert all(e.test_report and e.who and e.time for e in log)
+
+
+def cext_release_works(prefix: Path, _scratch: Path) -> None:
+    """The C extension imports from the user's env, built for the env's python, and computes."""
+    assert python_version_of(prefix, "ext-cstats") == "1.2.1"
+    code = (
+        "import importlib.machinery as m, ext_cstats._core as core; "
+        "print(core.__file__.endswith(m.EXTENSION_SUFFIXES[0]), core.summary([1.0, 2.0, 6.0]))"
+    )
+    ran = subprocess.run(
+        [str(prefix / "bin" / "python"), "-c", code], capture_output=True, text=True, check=True
+    )
+    assert ran.stdout.strip() == "True (3.0, 7.0)"
+
+
+PYTHON_CEXT = Example(
+    folder="python-cext",
+    conda_name="ext-cstats",
+    tests_summary="4 passed, 0 failed, 0 errors, 0 skipped",
+    dev_version="1.2+post1dev2",
+    test_file="tests/test_cstats.py",
+    passing="(5.0, 32 / 7)",
+    failing="(5.0, 32 / 6)",
+    check_release=cext_release_works,
+    subdir=None,
+)
+
+
+def test_c_extension_dev_build_then_rc_then_final_release(
+    tmp_path: Path, bootstrap_channel: Path
+) -> None:
+    """A Python package with a C extension goes the same way, as a platform package.
+
+    setup.py's Extension names one C file: the recipe needs compiler('c') alone,
+    and the package runs only on the python minor version it was built for.
+    """
+    released = release_to_stable(tmp_path, bootstrap_channel, PYTHON_CEXT)
+    assert released.final["tests"] == PYTHON_CEXT.tests_summary
+    [package] = released.store.glob("channels/stable/*/ext-cstats-1.2.1-*.conda")
+    assert python_pin() in read_artifact(package).index["depends"]
+    assert recipe_build_requirements(released.project) == ["${{ compiler('c') }}"]

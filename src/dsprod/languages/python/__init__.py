@@ -20,7 +20,7 @@ from pathlib import Path
 from dsprod.artifact import Artifact
 from dsprod.envtest.result import TestRun
 from dsprod.envtest.source import ExportedTests
-from dsprod.languages.python.checks import dist_info_version_problems
+from dsprod.languages.python.checks import dist_info_version_problems, extension_problems
 from dsprod.languages.python.frontend import resolve_build_requirements
 from dsprod.languages.python.pytest_config import CONFIG_FILES
 from dsprod.languages.python.reader import read_python_project
@@ -75,7 +75,8 @@ class PythonLanguage:
         return run_python_tests(prefix, tests, junit_xml, extra_args)
 
     def check_package(self, artifact: Artifact, info: ProjectInfo) -> Iterable[str]:
-        return dist_info_version_problems(artifact, info.version.pep440)
+        yield from dist_info_version_problems(artifact, info.version.pep440)
+        yield from extension_problems(artifact, info)
 
 
 PYTHON = PythonLanguage()

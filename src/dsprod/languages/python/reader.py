@@ -16,12 +16,13 @@ from dsprod.languages.python.build_system import (
     host_build_specs,
     read_build_system,
 )
+from dsprod.languages.python.extensions import compilers_for, extension_modules
 from dsprod.languages.python.layout import find_tests_dirs, has_compiled_code, import_packages
 from dsprod.languages.python.markers import Mapper, for_build_python, python_minors, spec_name
 from dsprod.languages.python.metadata import Metadata
 from dsprod.languages.python.pep621 import read_pep621
 from dsprod.languages.python.poetry import read_poetry
-from dsprod.languages.python.requirements import expand_compatible
+from dsprod.languages.python.requirements import Dependency, expand_compatible
 from dsprod.languages.python.setup_cfg import load_setup_cfg, read_setup_cfg
 from dsprod.languages.python.tables import Table, load_toml
 from dsprod.languages.python.test_deps import read_test_dependencies
@@ -82,6 +83,12 @@ def read_python_project(
 
     imports, package_folders = import_packages(root, meta.name, pyproject, cfg)
     noarch = not has_compiled_code(root, backend, pyproject, package_folders)
+    compilers: tuple[str, ...] = ()
+    if not noarch:
+        compilers = _compilers(root, backend, pyproject, build_system.requires, meta, notes)
+        imports += [name for name in extension_modules(root, pyproject) if name not in imports]
+        if build_python is not None:
+            python = _python_pin(build_python)
     tests_dirs, tests_notes = find_tests_dirs(root, imports, package_folders)
     urls = classify_urls(meta)
     license_files = find_license_files(root, meta)
@@ -106,7 +113,7 @@ def read_python_project(
         entry_points=_entry_points(meta),
         imports=tuple(imports),
         noarch=noarch,
-        compilers=() if noarch else _compilers(backend),
+        compilers=compilers,
         tests_dirs=tests_dirs,
         warnings=(*meta.warnings, *tests_notes),
         notes=tuple(notes),
@@ -137,9 +144,33 @@ def _entry_points(meta: Metadata) -> tuple[str, ...]:
     return tuple(entry_points)
 
 
-def _compilers(backend: str | None) -> tuple[str, ...]:
-    """Compilers a platform-specific Python package may need; maturin also needs rust."""
-    return ("c", "cxx", "rust") if backend == "maturin" else ("c", "cxx")
+def _compilers(
+    root: Path,
+    backend: str,
+    pyproject: Table | None,
+    build_requires: list[Dependency],
+    meta: Metadata,
+    notes: list[str],
+) -> tuple[str, ...]:
+    """The compilers of the languages the extensions are written in, and a note saying why."""
+    compiled = compilers_for(root, backend, pyproject, [d.name for d in build_requires])
+    if compiled.guessed:
+        meta.warnings.append(
+            f"{root}: the project compiles extensions but no build file or source says in which"
+            " language: the recipe requires both compiler('c') and compiler('cxx')"
+        )
+    else:
+        notes.append(f"compiled extensions: {'; '.join(compiled.reasons)}")
+    return compiled.compilers
+
+
+def _python_pin(build_python: str) -> str:
+    """``python >=3.11,<3.12.0a0`` for a build with python 3.11.x: an extension module is
+    built for one minor version's ABI. conda-forge's python carries this pin as a run export;
+    the bootstrap channel's python has none, so the recipe writes it for host and run.
+    ``<3.12.0a0``, not ``<3.12``: conda orders 3.12's pre-releases below 3.12."""
+    major, minor = (int(part) for part in build_python.split(".")[:2])
+    return f"python >={major}.{minor},<{major}.{minor + 1}.0a0"
 
 
 def _check_static_version(meta: Metadata, version: VersionInfo) -> None:

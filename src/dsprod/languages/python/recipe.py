@@ -12,6 +12,7 @@ from __future__ import annotations
 import shlex
 
 from dsprod.languages.base import recipe_for
+from dsprod.languages.python.extensions import BUILD_TOOLS
 from dsprod.project import ProjectInfo
 from dsprod.recipe.model import Recipe
 
@@ -33,6 +34,7 @@ def python_recipe(info: ProjectInfo, source_path: str, repository: str | None) -
         repository,
         script=(PIP_INSTALL, DROP_DIRECT_URL),
         noarch="python" if info.noarch else None,
+        build_requirements=() if info.noarch else BUILD_TOOLS.get(info.build_backend or "", ()),
         pep440_script_env=tuple(version_variables),
         entry_points=info.entry_points,
         test_imports=info.imports,
