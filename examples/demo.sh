@@ -4,8 +4,9 @@
 # It installs dsprod, makes the dependency channel from this host (`dsprod bootstrap`),
 # copies examples/python-hello into a fresh git repository (DSPROD_DEMO_DIR, default
 # a new temporary folder), gives it a history with tags, and runs `dsprod run` at
-# each step. A tagged release of examples/python-cext (a Python package with a C
-# extension) joins the same store, and, where R is installed, one of
+# each step. Tagged releases of examples/python-cext (a Python package with a C
+# extension) and examples/cmake-cxx (a C++ library and CLI built with CMake) join the
+# same store, and, where R is installed, one of
 # examples/r-compiled (an R package with C code). Last, it prints which version
 # sits in which channel.
 set -euo pipefail
@@ -45,26 +46,28 @@ step "QA tags the same commit 1.2.1: the final release goes on to stable"
 git_ tag 1.2.1
 dsprod run --project "$demo"
 
-cext_demo="$demo-cext"
+# tagged_release EXAMPLE TAG: a copy of examples/EXAMPLE, one commit tagged TAG, run into the
+# demo's store.
+tagged_release() {
+  local copy="$demo-$1"
+  mkdir -p "$copy"
+  cp -r "$here/examples/$1/." "$copy/"
+  git -C "$copy" init --quiet
+  git -C "$copy" -c user.name=demo -c user.email=demo@example.org add -A
+  git -C "$copy" -c user.name=demo -c user.email=demo@example.org commit --quiet -m "$1"
+  git -C "$copy" tag "$2"
+  DSPROD_STORE="$demo/.dsprod/store" dsprod run --project "$copy"
+}
+
 step "a Python package with a C extension (examples/python-cext) tagged 0.3.0, into the same store"
-mkdir -p "$cext_demo"
-cp -r "$here/examples/python-cext/." "$cext_demo/"
-git -C "$cext_demo" init --quiet
-git -C "$cext_demo" -c user.name=demo -c user.email=demo@example.org add -A
-git -C "$cext_demo" -c user.name=demo -c user.email=demo@example.org commit --quiet -m "cstats"
-git -C "$cext_demo" tag 0.3.0
-DSPROD_STORE="$demo/.dsprod/store" dsprod run --project "$cext_demo"
+tagged_release python-cext 0.3.0
+
+step "a C++ library with a CLI, built with CMake (examples/cmake-cxx) tagged 0.1.0, into the same store"
+tagged_release cmake-cxx 0.1.0
 
 if command -v Rscript >/dev/null 2>&1; then
-  r_demo="$demo-r"
   step "an R package with C code (examples/r-compiled) tagged 0.2.1, into the same store"
-  mkdir -p "$r_demo"
-  cp -r "$here/examples/r-compiled/." "$r_demo/"
-  git -C "$r_demo" init --quiet
-  git -C "$r_demo" -c user.name=demo -c user.email=demo@example.org add -A
-  git -C "$r_demo" -c user.name=demo -c user.email=demo@example.org commit --quiet -m "dscomp"
-  git -C "$r_demo" tag 0.2.1
-  DSPROD_STORE="$demo/.dsprod/store" dsprod run --project "$r_demo"
+  tagged_release r-compiled 0.2.1
 fi
 
 step "the channels of the store ($demo/.dsprod/store)"

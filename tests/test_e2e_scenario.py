@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import rattler
 
-from dsprod.artifact import read_artifact
+from dsprod.artifact import read_artifact, read_info_json
 from dsprod.store.local import LocalStore
 from tests.projects import (
     channel_state,
@@ -260,3 +260,87 @@ def test_c_extension_dev_build_then_rc_then_final_release(
     [package] = released.store.glob("channels/stable/*/ext-cstats-1.2.1-*.conda")
     assert python_pin() in read_artifact(package).index["depends"]
     assert recipe_build_requirements(released.project) == ["${{ compiler('c') }}"]
+
+
+def cmake_cxx_release_works(prefix: Path, _scratch: Path) -> None:
+    """The CLI the C++ library ships counts lines and words from the user's env."""
+    ran = subprocess.run(
+        [str(prefix / "bin" / "cmkx")],
+        input="one two\nthree\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.split() == ["2", "3"]
+
+
+def meson_c_release_works(prefix: Path, scratch: Path) -> None:
+    """A user's program compiles against the installed header and links the installed library."""
+    program = scratch / "uses_mesonc.c"
+    program.write_text(
+        '#include <stdio.h>\n#include "mesonc.h"\n'
+        'int main(void) { printf("%d %ld\\n", mesonc_clamp(9, 0, 5), mesonc_scale(10, 3, 2));'
+        " return 0; }\n"
+    )
+    executable = scratch / "uses_mesonc"
+    library = prefix / "lib"
+    compiler = shutil.which("cc") or "gcc"
+    subprocess.run(
+        [
+            compiler,
+            str(program),
+            f"-I{prefix / 'include'}",
+            f"-L{library}",
+            "-lmesonc",
+            f"-Wl,-rpath,{library}",
+            "-o",
+            str(executable),
+        ],
+        check=True,
+    )
+    ran = subprocess.run([str(executable)], capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == ["5", "15"]
+
+
+CMAKE_CXX = Example(
+    folder="cmake-cxx",
+    conda_name="cmkx",
+    # linkage of the library and the CLI, the CLI starts, the consumer, 3 ctests
+    tests_summary="7 passed, 0 failed, 0 errors, 0 skipped",
+    dev_version="1.2+post1dev2",
+    test_file="tests/test_count.cpp",
+    passing="words == 3",
+    failing="words == 4",
+    check_release=cmake_cxx_release_works,
+    subdir=None,
+)
+MESON_C = Example(
+    folder="meson-c",
+    conda_name="mesonc",
+    # linkage of the library, the consumer, 3 meson tests (one should_fail)
+    tests_summary="5 passed, 0 failed, 0 errors, 0 skipped",
+    dev_version="1.2+post1dev2",
+    test_file="tests/test_clamp.c",
+    passing="!= 3",
+    failing="!= 4",
+    check_release=meson_c_release_works,
+    subdir=None,
+)
+
+
+@pytest.mark.parametrize(
+    "example", [pytest.param(CMAKE_CXX, id="cmake-cxx"), pytest.param(MESON_C, id="meson-c")]
+)
+def test_c_cpp_dev_build_then_rc_then_final_release(
+    tmp_path: Path, bootstrap_channel: Path, example: Example
+) -> None:
+    """A C/C++ library goes the same way, as a platform package that pins its dependants.
+
+    Its tests are the linkage, program and consumer checks plus the project's own
+    ctest / meson tests, built against the installed package in the clean env.
+    """
+    released = release_to_stable(tmp_path, bootstrap_channel, example)
+    [package] = released.store.glob(f"channels/stable/*/{example.conda_name}-1.2.1-*.conda")
+    run_exports = read_info_json(package, ("info/run_exports.json",))["info/run_exports.json"]
+    # the SONAME libNAME.so.0 changes with its first number: dependants pin x
+    assert run_exports == {"weak": [f"{example.conda_name} >=1.2.1,<2.0a0"]}, run_exports

@@ -290,6 +290,34 @@ def test_without_a_tag_the_declared_version_is_used_and_said(tmp_path: Path) -> 
 
 
 @needs_cmake
+@pytest.mark.parametrize(
+    ("tag", "warned"),
+    [("0.4.2", False), ("0.4.2rc1", False), ("v0.4.2.0", False), ("0.5.0", True)],
+)
+def test_a_release_tag_the_build_files_contradict_is_said(
+    tmp_path: Path, tag: str, warned: bool
+) -> None:
+    """The CMake package version file would say 0.4.2 of a package released as 0.5.0."""
+    root = write(
+        tmp_path,
+        {
+            "CMakeLists.txt": "cmake_minimum_required(VERSION 3.16)\n"
+            "project(declared VERSION 0.4.2 LANGUAGES C)\n"
+            "add_library(declared twice.c)\ninstall(TARGETS declared)\n",
+            "twice.c": LIBRARY_C,
+        },
+    )
+    tagged(root, tag)
+    info = read_c_project(root)
+    said = [w for w in info.warnings if "declares version 0.4.2 and git tags" in w]
+    assert bool(said) == warned, info.warnings
+    # a commit after the tag is a dev build heading somewhere: not compared
+    (root / "NEWS").write_text("next\n")
+    commit_all(root, "next")
+    assert not any("declares version" in w for w in read_c_project(root).warnings)
+
+
+@needs_cmake
 def test_both_build_systems_the_documented_one_wins_and_the_flag_overrides(
     tmp_path: Path,
 ) -> None:

@@ -112,10 +112,13 @@ def read_c_project(root: Path, build_system: str | None = None) -> ProjectInfo:
 def _version(root: Path, plan: BuildPlan, warnings: list[str]) -> VersionInfo:
     """The version from git tags; the build files' declared one when no tag is reachable."""
     try:
-        return git_version(root)
+        tagged = git_version(root)
     except NoVersionTag:
         if plan.version is None:
             raise
+    else:
+        _check_declared_version(root, plan, tagged, warnings)
+        return tagged
     try:
         declared = Version(plan.version).public
     except InvalidVersion:
@@ -222,3 +225,32 @@ def _run_exports_pin(plan: BuildPlan, notes: list[str]) -> str | None:
         else:
             pins.append(".".join("x" for _ in numbers.split(".")))
     return max(pins, key=len)  # the strictest pin among the libraries
+
+
+def _check_declared_version(
+    root: Path, plan: BuildPlan, tagged: VersionInfo, warnings: list[str]
+) -> None:
+    """Warn when a tagged release and the build files disagree on the version.
+
+    The build files' version is what the installed CMake package version file
+    and pkg-config file say, so ``find_package(X 1.2)`` would judge the package
+    by it. Dev builds (commits after a tag) are not compared: projects declare
+    the version they are heading for.
+    """
+    if tagged.distance != 0 or plan.version is None:
+        return
+    try:
+        declared = _release_of(plan.version)
+    except InvalidVersion:
+        return
+    if declared != _release_of(tagged.pep440):
+        warnings.append(
+            f"{root}: the {plan.build_system} project declares version {plan.version} and git"
+            f" tags {tagged.pep440}: the package is {tagged.conda}, but the version files it"
+            f" installs (CMake package version, pkg-config) say {plan.version}"
+        )
+
+
+def _release_of(version: str) -> Version:
+    """The release numbers alone (``1.2.1rc1`` -> ``1.2.1``), compared as 1.2 == 1.2.0."""
+    return Version(".".join(map(str, Version(version).release)))
