@@ -14,7 +14,7 @@ if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(testthat); libr
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq r-base-core r-cran-testthat r-cran-rex >/dev/null || exit 1
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test,dev]' || exit 1
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test,test-servers,dev]' || exit 1
 
 # Lint, format and types first: they take seconds and fail for reasons no test shows.
 python3 -m ruff check src tests benchmarks || exit 1
