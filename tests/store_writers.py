@@ -8,7 +8,8 @@ The store is the one dsprod's own settings describe from the environment
 commands open it. ``killed`` sends itself SIGKILL at the moment the package's
 bytes are in the channel and its index is about to list them: the write of
 ``repodata.json`` (the local store's atomic swap, the S3 store's conditional
-put; the channel must exist already, as making one writes an index too). Test-only: production code has no hooks; this wraps what the stores call.
+put; the channel must exist already, as making one writes an index too).
+Test-only: production code has no hooks; this wraps what the stores call.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A store in S3-compatible object storage (AWS S3, SeaweedFS, MinIO, Ceph): many machines, one store.
+"""A store in S3-compatible object storage (AWS S3, SeaweedFS, MinIO, Ceph): one store, many hosts.
 
 Layout under ``s3://<bucket>/<prefix>/``::
 
@@ -94,7 +94,7 @@ _SETTINGS = ("bucket", "prefix", "endpoint_url", "region", "profile", "read_url"
 
 @dataclass(frozen=True)
 class S3Settings:
-    """The ``store:`` section of channels.yaml for ``kind: s3`` (no credentials: see ``S3Store``)."""
+    """The ``store:`` section of channels.yaml for ``kind: s3`` (never credentials)."""
 
     bucket: str
     prefix: str
@@ -124,6 +124,8 @@ class S3Store:
         self.settings = settings
         self.objects = Objects(settings)
         self.ledger = S3Ledger(self.objects)
+        self._channels: set[str] = set()
+        """Channels this process saw with their indexes (channels are never deleted)."""
 
     @classmethod
     def parse_settings(
@@ -136,15 +138,15 @@ class S3Store:
                 raise InputError(
                     f"DSPROD_STORE: an s3 store's location is s3://BUCKET/PREFIX, got {location!r}"
                 )
-            bucket, _, prefix = location.removeprefix("s3://").partition("/")
-            values.update(bucket=bucket, prefix=prefix)
+            named, _, prefix = location.removeprefix("s3://").partition("/")
+            values.update(bucket=named, prefix=prefix)
         for key in _SETTINGS:
             value = values.get(key)
             if value is not None and not isinstance(value, str):
                 raise InputError(
                     f"{where}: 'store.{key}' must be a string, got {type(value).__name__} {value!r}"
                 )
-        bucket = values.get("bucket")
+        bucket: str = values.get("bucket") or ""
         if not bucket or not _BUCKET.fullmatch(bucket):
             raise InputError(
                 f"{where}: 'store.bucket' must be an S3 bucket name (3-63 lower-case letters,"
@@ -182,14 +184,7 @@ class S3Store:
 
     async def channel_url(self, channel: str) -> str:
         self._ensure_channel(channel)
-        settings = self.settings
-        if settings.read_url:
-            base = settings.read_url
-        elif settings.endpoint_url:
-            base = f"{settings.endpoint_url}/{settings.bucket}"  # path-style: any host works
-        else:
-            base = f"https://{settings.bucket}.s3.{settings.region}.amazonaws.com"
-        return "/".join(part for part in (base, settings.prefix, channel) if part)
+        return read_url(self.settings, channel)
 
     async def publish(self, artifact: Artifact, channel: str) -> bool:
         self._ensure_channel(channel)
@@ -234,7 +229,7 @@ class S3Store:
 
     async def packages(self, channel: str) -> list[StoredPackage]:
         """Every package the channel's index lists, after completing publishes a crash cut short."""
-        found = []
+        found: list[StoredPackage] = []
         for subdir in self.objects.folders(self._channel_key(channel)):
             self._complete_pending(channel, subdir)
             records, _ = self._index(channel, subdir)
@@ -281,10 +276,13 @@ class S3Store:
 
         Solvers read both; a channel without them is not a channel to them.
         """
+        if channel in self._channels:
+            return
         for subdir in (NOARCH, str(Subdir.current())):
             key = self._index_key(channel, subdir)
             if not self.objects.exists(key):
                 self.objects.create(key, _dumps(_empty_repodata(subdir)), None)
+        self._channels.add(channel)
 
     def _index(self, channel: str, subdir: str) -> tuple[dict[str, Any], str | None]:
         """The subdir's records by file name, and the index object's ETag (None: no index)."""
@@ -368,6 +366,17 @@ class S3Store:
             )
 
 
+def read_url(settings: S3Settings, channel: str) -> str:
+    """Where solvers read a channel over HTTP(S): ``read_url``, the endpoint, or AWS's URL."""
+    if settings.read_url:
+        base = settings.read_url
+    elif settings.endpoint_url:
+        base = f"{settings.endpoint_url}/{settings.bucket}"  # path-style: any host works
+    else:
+        base = f"https://{settings.bucket}.s3.{settings.region}.amazonaws.com"
+    return "/".join(part for part in (base, settings.prefix, channel) if part)
+
+
 class Objects:
     """The few object operations the store needs, each one a clear one-line error if it fails."""
 
@@ -409,7 +418,7 @@ class Objects:
         return self._head(key) is not None
 
     def sha256(self, key: str) -> str | None:
-        """The object's sha256 (hex) as the server computed it, else from its bytes; None if absent."""
+        """The object's sha256 (hex) as the server computed it, else of its bytes; None: absent."""
         head = self._head(key)
         if head is None:
             return None
@@ -644,7 +653,8 @@ class S3Ledger:
                 else None
             )
             ownership = next_ownership(name, before, change)
-            if self.objects.replace(key, _dumps(ownership.to_json()), stored[1] if stored else None):
+            etag = stored[1] if stored else None
+            if self.objects.replace(key, _dumps(ownership.to_json()), etag):
                 return ownership
             time.sleep(random.uniform(0, 0.05))
         raise StoreRefused(f"{self._url(key)}: {ATTEMPTS} conditional writes lost to other writers")
@@ -719,5 +729,7 @@ def _code(error: botocore.exceptions.ClientError) -> str:
 def _conflict(error: botocore.exceptions.ClientError) -> bool:
     """A precondition lost to another writer (412), or AWS's 409 for a concurrent conditional."""
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return status in (409, 412) or _code(error) in ("PreconditionFailed", "ConditionalRequestConflict")
-
+    return status in (409, 412) or _code(error) in (
+        "PreconditionFailed",
+        "ConditionalRequestConflict",
+    )
