@@ -365,3 +365,29 @@ dynamic = ["version"]
 [project.optional-dependencies]
 test = ["pytest"]
 """
+
+
+@pytest.mark.parametrize(
+    ("credentials", "message"),
+    [
+        ({"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}, "no credentials"),
+        (
+            {"AWS_ACCESS_KEY_ID": "dsprod-wrong-key", "AWS_SECRET_ACCESS_KEY": "wrong-secret-42"},
+            "InvalidAccessKeyId",
+        ),
+    ],
+)
+def test_missing_or_rejected_credentials_are_one_line_without_the_secret(
+    seaweedfs: S3Server, tmp_path: Path, credentials: dict[str, str], message: str
+) -> None:
+    environ = {**seaweedfs.environ("refused"), **credentials, "AWS_CONFIG_FILE": "/dev/null"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dsprod", "status", "--project", str(tmp_path)],
+        env={**os.environ, **environ, "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 3, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert message in line and f"s3://{BUCKET}/refused" in line
+    assert "wrong-secret-42" not in result.stdout + result.stderr
