@@ -183,7 +183,7 @@ def test_status_lists_each_channel(target: Target, tmp_path: Path) -> None:
             "status",
             "--json",
             "--project",
-            str(tmp_path / "project"),
+            str(tmp_path),
         ],
         env={**os.environ, **target.environ},
         capture_output=True,

@@ -316,7 +316,7 @@ class S3Store:
                 repodata.setdefault(section, {})[filename] = record
             if self.objects.replace(key, _dumps(repodata), found[1] if found else None):
                 return
-            time.sleep(random.uniform(0, min(0.5, 0.01 * 2 ** min(attempt, 6))))
+            time.sleep(random.uniform(0, min(0.05, 0.005 * 2 ** min(attempt, 6))))
         raise StoreRefused(f"{where}: {ATTEMPTS} conditional writes lost to other writers")
 
     @contextlib.contextmanager
@@ -703,7 +703,8 @@ def _empty_repodata(subdir: str) -> dict[str, Any]:
 
 
 def _dumps(document: Any) -> bytes:
-    return json.dumps(document, indent=1, sort_keys=True).encode()
+    """Compact JSON: every publish reads and writes the whole index, which only machines read."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _loads(data: bytes, where: str) -> Any:
