@@ -1,12 +1,14 @@
 """A writer process for the store contract suite: publish files into any store kind.
 
-    python -m tests.store_writers publish CHANNEL PACKAGE...
-    python -m tests.store_writers killed CHANNEL PACKAGE
+``run(environ, mode, channel, packages)`` is the target of a process forked
+from a forkserver that imported this module (and the stores) once, so eight
+writers start in milliseconds instead of eight interpreters' seconds. The
+store is the one dsprod's own settings describe from ``environ``
+(``DSPROD_STORE_KIND``, ``DSPROD_STORE``, ``DSPROD_S3_*``, the AWS keys),
+opened as the commands open it.
 
-The store is the one dsprod's own settings describe from the environment
-(``DSPROD_STORE_KIND``, ``DSPROD_STORE``, ``DSPROD_S3_*``), opened as the
-commands open it. ``killed`` sends itself SIGKILL at the moment the package's
-bytes are in the channel and its index is about to list them: the write of
+Mode ``killed`` sends itself SIGKILL at the moment the package's bytes are in
+the channel and its index is about to list them: the write of
 ``repodata.json`` (the local store's atomic swap, the S3 store's conditional
 put; the channel must exist already, as making one writes an index too).
 Test-only: production code has no hooks; this wraps what the stores call.
@@ -17,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -57,16 +58,22 @@ def _kill_before_index_write() -> None:
     s3.Objects.replace = replace  # type: ignore[method-assign]
 
 
-async def publish(channel: str, packages: list[str]) -> None:
-    store = open_store(load_settings(Path.cwd()).store)
-    for package in packages:
-        await store.publish(read_artifact(Path(package)), channel)
+def run(
+    environ: dict[str, str], project: Path, mode: str, channel: str, packages: list[str]
+) -> None:
+    """Publish ``packages`` one after the other into ``channel`` (``mode``: publish or killed).
 
-
-if __name__ == "__main__":
-    mode, channel, *packages = sys.argv[1:]
+    ``project`` is the folder settings are looked up from, as ``--project`` is.
+    """
+    os.environ.update(environ)  # boto3 reads the credentials from the environment
     if mode == "killed":
         _kill_before_index_write()
-    asyncio.run(publish(channel, packages))
-    sys.stdout.flush()
-    os._exit(0)  # py-rattler threads may abort an interpreter that finalizes under them
+    asyncio.run(_publish(environ, project, channel, packages))
+
+
+async def _publish(
+    environ: dict[str, str], project: Path, channel: str, packages: list[str]
+) -> None:
+    store = open_store(load_settings(project, environ=environ).store)
+    for package in packages:
+        await store.publish(read_artifact(Path(package)), channel)
