@@ -37,8 +37,10 @@ from dsprod.store import Store, lookup, open_store
 from dsprod.store.ledger import OwnerChange
 from tests import store_writers
 from tests.packages import build_package, build_packages, test_report
+from tests.projects import EXAMPLES, commit_all, dsprod, git
 from tests.store_servers import (
     BUCKET,
+    CREDENTIALS,
     S3Server,
     running_moto,
     running_seaweedfs,
@@ -292,3 +294,96 @@ def _raw_index(target: Target, channel: str) -> dict[str, dict[str, object]]:
     with urllib.request.urlopen(f"{url}/noarch/repodata.json") as answer:
         repodata = json.loads(answer.read())
     return {**repodata["packages"], **repodata["packages.conda"]}
+
+
+def test_dsprod_run_builds_tests_and_promotes_on_s3(
+    seaweedfs: S3Server,
+    bootstrap_channel: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tiny Python project from tag to stable, with its test env installed from the S3 channel."""
+    monkeypatch.setenv("RATTLER_CACHE_DIR", str(tmp_path / "rattler-cache"))
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    prefix = f"run-{uuid.uuid4().hex[:12]}"
+    project = tmp_path / "s3-hello"
+    (project / "src" / "s3_hello").mkdir(parents=True)
+    (project / "tests").mkdir()
+    (project / "pyproject.toml").write_text(S3_HELLO_PYPROJECT)
+    (project / "LICENSE").write_text((EXAMPLES / "python-hello" / "LICENSE").read_text())
+    (project / "src" / "s3_hello" / "__init__.py").write_text(
+        '"""Greets."""\n\n\ndef hello() -> str:\n    return "hello from s3"\n'
+    )
+    (project / "tests" / "test_hello.py").write_text(
+        "import s3_hello\n\n\ndef test_hello():\n    assert s3_hello.hello() == 'hello from s3'\n"
+    )
+    (project / "channels.yaml").write_text(
+        f"store: {{kind: s3, bucket: {BUCKET}, prefix: {prefix},"
+        f" endpoint_url: '{seaweedfs.endpoint_url}', region: us-east-1}}\n"
+        "dependency_channels: [bootstrap]\n"
+    )
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit_all(project, "initial")
+    git(project, "tag", "1.0")
+
+    code, result, stderr = dsprod(project, "run")
+
+    assert code == 0, stderr
+    assert result["channels"] == ["unstable", "testing", "stable"]
+    store = open_store(load_settings(project).store)
+    report = store.ledger.load_report(result["sha256"])
+    assert report is not None and report.passed and report.tests == 1
+    assert report.report_path == f"s3://{BUCKET}/{prefix}/.dsprod/reports/{result['sha256']}.json"
+    assert any(line.startswith("s3-hello 1.0 ") for line in report.env)  # from the S3 channel
+    for level in ("unstable", "testing", "stable"):
+        [package] = asyncio.run(store.packages(level))
+        assert (package.name, package.sha256) == ("s3-hello", result["sha256"])
+    assert [(e.source, e.target) for e in store.ledger.read_log()] == [
+        ("unstable", "testing"),
+        ("testing", "stable"),
+    ]
+    assert [o.name for o in store.ledger.owners()] == ["s3-hello"]
+
+
+S3_HELLO_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=64", "setuptools-scm[simple]>=8"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "s3-hello"
+description = "A greeting published to an S3 store"
+license = "MIT"
+requires-python = ">=3.9"
+dynamic = ["version"]
+
+[project.optional-dependencies]
+test = ["pytest"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("credentials", "message"),
+    [
+        ({"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}, "no credentials"),
+        (
+            {"AWS_ACCESS_KEY_ID": "dsprod-wrong-key", "AWS_SECRET_ACCESS_KEY": "wrong-secret-42"},
+            "InvalidAccessKeyId",
+        ),
+    ],
+)
+def test_missing_or_rejected_credentials_are_one_line_without_the_secret(
+    seaweedfs: S3Server, tmp_path: Path, credentials: dict[str, str], message: str
+) -> None:
+    environ = {**seaweedfs.environ("refused"), **credentials, "AWS_CONFIG_FILE": "/dev/null"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dsprod", "status", "--project", str(tmp_path)],
+        env={**os.environ, **environ, "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 3, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert message in line and f"s3://{BUCKET}/refused" in line
+    assert "wrong-secret-42" not in result.stdout + result.stderr
