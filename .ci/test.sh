@@ -25,7 +25,7 @@ if [ -n "$missing_tools" ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq gcc g++ gfortran make pkg-config cmake ninja-build >/dev/null || exit 1
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test,dev]' || exit 1
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test,test-servers,dev]' || exit 1
 
 # Lint, format and types first: they take seconds and fail for reasons no test shows.
 python3 -m ruff check src tests benchmarks || exit 1

@@ -236,3 +236,33 @@ def promotion_entry(package: str = "alpha", target: str = "testing") -> Promotio
         forced=False,
         overridden_rules=(),
     )
+
+
+def build_packages(workdir: Path, names: list[str], version: str = "1.0") -> list[Path]:
+    """Many tiny noarch packages (one text file each) from one multi-output rattler-build run.
+
+    One run builds a hundred outputs in about 3 s, where a hundred runs take about 15 s.
+    """
+    outputs = "\n".join(
+        f"  - package: {{name: {name}}}\n"
+        f"    build: {{noarch: generic, string: g0, script:"
+        f" [mkdir -p $PREFIX/share/{name} && echo {name} > $PREFIX/share/{name}/data.txt]}}"
+        for name in names
+    )
+    recipe_dir = workdir / "recipe-many"
+    recipe_dir.mkdir(parents=True)
+    (recipe_dir / "recipe.yaml").write_text(
+        f'recipe: {{name: many, version: "{version}"}}\n'
+        "about: {license: MIT, summary: a test package}\n"
+        f"extra: {{dsprod: {json.dumps({'commit': '0' * 40, 'pep440_version': version})}}}\n"
+        f"outputs:\n{outputs}\n"
+    )
+    empty_channel = workdir / "empty-channel"
+    (empty_channel / "noarch").mkdir(parents=True, exist_ok=True)
+    asyncio.run(index_fs(empty_channel, target_platform=Subdir("noarch")))
+    results = Stage0Recipe.from_file(recipe_dir / "recipe.yaml").run_build(
+        output_dir=recipe_dir / "out", channels=[str(empty_channel)]
+    )
+    built = sorted((Path(p) for result in results for p in result.packages), key=lambda p: p.name)
+    assert len(built) == len(names), built
+    return built

@@ -23,12 +23,26 @@ from dsprod.errors import InputError
 from dsprod.store import STORE_KINDS, StoreSettings
 
 CONFIG_FILE = "channels.yaml"
+DEFAULT_STORE_KIND = "local"
+
+
+def _store_variable(kind: str, key: str) -> str:
+    """The variable overriding one key of a store kind's section: ``DSPROD_S3_BUCKET``."""
+    return f"DSPROD_{kind.upper()}_{key.upper()}"
+
+
 MATURITY_LEVELS = ("unstable", "testing", "stable")
 
 # Environment variable -> what it overrides; shown in --help and the README.
 ENVIRONMENT_OVERRIDES: dict[str, str] = {
-    "DSPROD_STORE": "the store's location (a local store's path)",
+    "DSPROD_STORE": "the store's location (a local store's path, an s3 store's s3://BUCKET/PREFIX)",
     "DSPROD_STORE_KIND": "store kind (one of: " + ", ".join(STORE_KINDS) + ")",
+    **{
+        _store_variable(kind, key): f"store.{key} of a '{kind}' store"
+        for kind, store_kind in STORE_KINDS.items()
+        for key in sorted(store_kind.settings_keys)
+        if kind != DEFAULT_STORE_KIND  # a local store's one setting is DSPROD_STORE
+    },
     "DSPROD_CHANNEL_UNSTABLE": "name of the unstable channel",
     "DSPROD_CHANNEL_TESTING": "name of the testing channel",
     "DSPROD_CHANNEL_STABLE": "name of the stable channel",
@@ -37,7 +51,6 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
 
 _TOP_KEYS = {"store", "channels", "dependency_channels", "policy"}
 _CHANNEL_NAME_RULE = "a channel name (ASCII letters, digits, '-', '_', '.'; not starting with '.')"
-DEFAULT_STORE_KIND = "local"
 
 
 @dataclass(frozen=True)
@@ -199,6 +212,14 @@ def _store_settings(
     store_kind = STORE_KINDS[kind]
     _reject_unknown(section, {"kind", *store_kind.settings_keys}, where, "store.")
     options = {key: value for key, value in section.items() if key != "kind"}
+    overridden = []
+    if kind != DEFAULT_STORE_KIND:
+        for key in sorted(store_kind.settings_keys):
+            if value := environ.get(_store_variable(kind, key)):
+                options[key] = value
+                overridden.append(_store_variable(kind, key))
+    if overridden:  # an error about an overridden key names the variable too
+        where = f"{where} with {', '.join(overridden)}"
     return store_kind.parse_settings(options, where, base, environ.get("DSPROD_STORE"))
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dsprod.store.base import Store, StoredPackage, StoreKind, StoreSettings
 from dsprod.store.local import LocalStore
+from dsprod.store.s3 import S3Store
 
 __all__ = ["STORE_KINDS", "Store", "StoreSettings", "StoredPackage", "open_store"]
 
-STORE_KINDS: dict[str, StoreKind] = {LocalStore.kind: LocalStore}
+STORE_KINDS: dict[str, StoreKind] = {LocalStore.kind: LocalStore, S3Store.kind: S3Store}
 """Every store kind, by the name channels.yaml gives in ``store.kind``."""
 
 

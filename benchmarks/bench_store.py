@@ -1,0 +1,89 @@
+"""Publish and promote latency per store: local, S3 on SeaweedFS, S3 on moto's server.
+
+Run from the repository root (with `pip install -e '.[test,test-servers]'`):
+
+    python3 benchmarks/bench_store.py [--packages 40]
+
+Builds the packages once (one multi-output rattler-build run), starts each S3
+server on 127.0.0.1 (as the tests do), then per store: publishes every
+package into unstable one after the other, and copies each into testing
+(``Store.copy``, the step a promotion takes per channel: a server-side copy on
+S3), and prints the median and 90th percentile of each, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.packages import build_packages  # noqa: E402
+from tests.store_servers import CREDENTIALS, running_moto, running_seaweedfs  # noqa: E402
+
+from dsprod.artifact import read_artifact  # noqa: E402
+from dsprod.config import load_settings  # noqa: E402
+from dsprod.store import Store, open_store  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packages", type=int, default=40)
+    count = parser.parse_args().packages
+    os.environ.update(CREDENTIALS)
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        names = [f"s3-bench-{n}" for n in range(count)]
+        artifacts = [read_artifact(p) for p in build_packages(work / "packages", names)]
+        print(f"{'store':<14} {'operation':<8} {'median ms':>10} {'p90 ms':>8}")
+        for label, environ in _stores(work):
+            store = open_store(load_settings(work, environ=environ).store)
+            for operation, times in asyncio.run(_measure(store, artifacts)).items():
+                p90 = statistics.quantiles(times, n=10)[-1]
+                print(f"{label:<14} {operation:<8} {statistics.median(times):>10.1f} {p90:>8.1f}")
+
+
+@contextmanager
+def _server_environ(kind: str, work: Path) -> Iterator[dict[str, str]]:
+    running = running_seaweedfs if kind == "seaweedfs" else running_moto
+    with running(work / kind) as server:
+        yield server.environ(f"bench-{uuid.uuid4().hex[:8]}")
+
+
+def _stores(work: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    yield "local", {"DSPROD_STORE": str(work / "local-store")}
+    for kind in ("seaweedfs", "moto"):
+        with _server_environ(kind, work) as environ:
+            os.environ.update(environ)
+            yield f"s3-{kind}", environ
+
+
+async def _measure(store: Store, artifacts: list) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"publish": [], "promote": []}
+    await store.channel_url("unstable")  # the channel exists: its first index is not timed
+    await store.channel_url("testing")
+    for artifact in artifacts:
+        started = time.perf_counter()
+        await store.publish(artifact, "unstable")
+        times["publish"].append((time.perf_counter() - started) * 1000)
+    for package in await store.packages("unstable"):
+        started = time.perf_counter()
+        await store.copy(package, "testing")
+        times["promote"].append((time.perf_counter() - started) * 1000)
+    return times
+
+
+if __name__ == "__main__":
+    main()
+    sys.stdout.flush()
+    os._exit(0)  # py-rattler threads may abort an interpreter that finalizes under them

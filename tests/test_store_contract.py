@@ -1,0 +1,389 @@
+"""One contract, every store kind: local, S3 on SeaweedFS, S3 on moto's server (real servers).
+
+Each test runs against each store: publish, a conflicting re-publish refused,
+identical bytes a no-op, promotion with the bytes' sha256 checked, the ledger,
+``dsprod status``, py-rattler solving and installing from every channel, eight
+writer processes publishing 25 packages each at once with no record lost, and
+a writer killed with SIGKILL between writing a package and indexing it, whose
+channel stays valid and whose next publish completes it. The servers start
+once per session on 127.0.0.1 (``tests/store_servers.py``); each test has its
+own prefix, and its own rattler cache (rattler caches repodata by URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import rattler
+
+from dsprod import promote as promotion
+from dsprod.artifact import read_artifact
+from dsprod.config import Settings, load_settings
+from dsprod.errors import StoreRefused
+from dsprod.store import Store, lookup, open_store
+from dsprod.store.ledger import OwnerChange
+from tests import store_writers
+from tests.packages import build_package, build_packages, test_report
+from tests.projects import EXAMPLES, commit_all, dsprod, git
+from tests.store_servers import (
+    BUCKET,
+    CREDENTIALS,
+    S3Server,
+    running_moto,
+    running_seaweedfs,
+)
+
+pytestmark = pytest.mark.e2e
+
+FORKS = multiprocessing.get_context("forkserver")
+FORKS.set_forkserver_preload(["tests.store_writers"])
+KINDS = ("local", "s3-seaweedfs", "s3-moto")
+WRITERS = 8
+PER_WRITER = 25
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with running_moto(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+@dataclass
+class Target:
+    """One store under test, and what a test needs to reach it around the store's own code."""
+
+    kind: str
+    store: Store
+    settings: Settings
+    environ: dict[str, str]
+    """What a dsprod process needs to open this store."""
+    damage: Callable[[str, str, str], None]
+    """Replace the bytes of (channel, subdir, filename) behind the store's back."""
+
+
+@pytest.fixture(params=KINDS)
+def target(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Target:
+    monkeypatch.setenv("RATTLER_CACHE_DIR", str(tmp_path / "rattler-cache"))
+    kind = request.param
+    if kind == "local":
+        root = tmp_path / "store"
+        environ = {"DSPROD_STORE": str(root)}
+
+        def damage(channel: str, subdir: str, filename: str) -> None:
+            (root / "channels" / channel / subdir / filename).write_bytes(b"damaged")
+
+    else:
+        server: S3Server = request.getfixturevalue(kind.removeprefix("s3-"))
+        prefix = f"contract-{uuid.uuid4().hex[:12]}"
+        environ = server.environ(prefix)
+
+        def damage(channel: str, subdir: str, filename: str) -> None:
+            key = f"{prefix}/{channel}/{subdir}/{filename}"
+            server.client().put_object(Bucket=BUCKET, Key=key, Body=b"damaged")  # type: ignore[attr-defined]
+
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)  # boto3 reads the credentials from the environment
+    settings = load_settings(tmp_path, environ=environ)
+    return Target(kind, open_store(settings.store), settings, environ, damage)
+
+
+@pytest.fixture(scope="session")
+def many_packages(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """WRITERS x PER_WRITER distinct packages, built once for every store kind."""
+    names = [f"s3-writer{w}-pkg{n}" for w in range(WRITERS) for n in range(PER_WRITER)]
+    return build_packages(tmp_path_factory.mktemp("many"), names)
+
+
+def test_publish_refuses_other_bytes_and_ignores_the_same(target: Target, tmp_path: Path) -> None:
+    first = read_artifact(build_package(tmp_path / "a", "s3-alpha", "1.0", content="one"))
+    second = read_artifact(build_package(tmp_path / "b", "s3-alpha", "1.0", content="two"))
+    assert first.filename == second.filename and first.sha256 != second.sha256
+
+    assert asyncio.run(target.store.publish(first, "unstable")) is True
+    assert asyncio.run(target.store.publish(first, "unstable")) is False
+    with pytest.raises(StoreRefused, match="refusing to overwrite"):
+        asyncio.run(target.store.publish(second, "unstable"))
+
+    [listed] = asyncio.run(target.store.packages("unstable"))
+    assert (listed.name, listed.version, listed.sha256) == ("s3-alpha", "1.0", first.sha256)
+    fetched = asyncio.run(lookup.fetch_artifact(target.store, listed))
+    assert fetched.path.read_bytes() == first.path.read_bytes()
+
+
+def test_promotion_copies_checked_bytes_and_logs_them(target: Target, tmp_path: Path) -> None:
+    good = read_artifact(
+        build_package(tmp_path / "g", "s3-good", "1.0", extra={"pep440_version": "1.0"})
+    )
+    bad = read_artifact(build_package(tmp_path / "b", "s3-bad", "1.0"))
+    for artifact in (good, bad):
+        asyncio.run(target.store.publish(artifact, "unstable"))
+    package = asyncio.run(lookup.listed(target.store, "unstable", good))
+    kept = target.store.ledger.save_report(test_report(package), None)
+    assert target.store.ledger.load_report(package.sha256) == kept
+
+    asyncio.run(promotion.promote(target.store, target.settings, package))
+
+    for channel in ("testing", "stable"):
+        [copied] = asyncio.run(target.store.packages(channel))
+        assert copied.sha256 == good.sha256
+        assert asyncio.run(lookup.fetch_artifact(target.store, copied)).sha256 == good.sha256
+    log = target.store.ledger.read_log()
+    assert [(e.package, e.source, e.target) for e in log] == [
+        (good.filename, "unstable", "testing"),
+        (good.filename, "testing", "stable"),
+    ]
+    assert all(e.test_report_sha256 == kept.report_sha256 for e in log)
+
+    damaged = asyncio.run(lookup.listed(target.store, "unstable", bad))
+    target.damage("unstable", damaged.subdir, damaged.filename)
+    with pytest.raises(StoreRefused, match="sha256 differs"):
+        asyncio.run(target.store.copy(damaged, "testing"))
+    assert [p.filename for p in asyncio.run(target.store.packages("testing"))] == [good.filename]
+
+
+def test_owners_are_claimed_once_and_transferred_with_history(target: Target) -> None:
+    ledger = target.store.ledger
+    first = ledger.claim_owner("s3-owned", OwnerChange.now("claim", "example.org/a"))
+    again = ledger.claim_owner("s3-owned", OwnerChange.now("claim", "example.org/b"))
+    assert first.owner == again.owner == "example.org/a"
+    moved = ledger.transfer_owner("s3-owned", OwnerChange.now("transfer", "example.org/b"))
+    assert (moved.owner, moved.history[-1].previous) == ("example.org/b", "example.org/a")
+    assert ledger.owners() == [moved]
+
+
+def test_status_lists_each_channel(target: Target, tmp_path: Path) -> None:
+    artifact = read_artifact(build_package(tmp_path, "s3-shown", "1.0"))
+    asyncio.run(target.store.publish(artifact, "unstable"))
+    [package] = asyncio.run(target.store.packages("unstable"))
+    asyncio.run(target.store.copy(package, "testing"))
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dsprod",
+            "status",
+            "--json",
+            "--project",
+            str(tmp_path),
+        ],
+        env={**os.environ, **target.environ},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    channels = json.loads(result.stdout)["channels"]
+    assert {level: [p["name"] for p in found] for level, found in channels.items()} == {
+        "unstable": ["s3-shown"],
+        "testing": ["s3-shown"],
+        "stable": [],
+    }
+
+
+def test_each_channel_solves_and_installs_with_py_rattler(target: Target, tmp_path: Path) -> None:
+    artifact = read_artifact(build_package(tmp_path, "s3-solved", "1.0", content="installed"))
+    asyncio.run(target.store.publish(artifact, "unstable"))
+    [package] = asyncio.run(target.store.packages("unstable"))
+    for channel in ("testing", "stable"):
+        asyncio.run(target.store.copy(package, channel))
+
+    for channel in ("unstable", "testing", "stable"):
+        url = asyncio.run(target.store.channel_url(channel))
+        records = asyncio.run(
+            rattler.solve(
+                [url], ["s3-solved ==1.0"], platforms=[rattler.Subdir.current(), "noarch"]
+            )
+        )
+        assert [r.url for r in records] == [f"{url}/noarch/{artifact.filename}"]
+        prefix = tmp_path / f"env-{channel}"
+        asyncio.run(rattler.install(records, target_prefix=prefix, show_progress=False))
+        assert (prefix / "share" / "s3-solved" / "data.txt").read_text() == "installed\n"
+
+
+def test_concurrent_writers_lose_no_record(
+    target: Target, tmp_path: Path, many_packages: list[Path]
+) -> None:
+    warm = read_artifact(build_package(tmp_path, "s3-first", "1.0"))
+    asyncio.run(target.store.publish(warm, "unstable"))  # the channel exists before the crowd
+    started = time.monotonic()
+    writers = [
+        FORKS.Process(
+            target=store_writers.run,
+            args=(
+                target.environ,
+                tmp_path,
+                "publish",
+                "unstable",
+                [str(p) for p in many_packages[w::WRITERS]],
+            ),
+        )
+        for w in range(WRITERS)
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=600)
+    failures = [w.exitcode for w in writers if w.exitcode != 0]
+    elapsed = time.monotonic() - started
+    assert not failures, f"writers' exit codes: {failures} (their errors are in the output)"
+
+    index = _raw_index(target, "unstable")
+    expected = {read_artifact(p).filename: read_artifact(p).sha256 for p in many_packages}
+    expected[warm.filename] = warm.sha256
+    assert {name: record["sha256"] for name, record in index.items()} == expected
+    print(f"{target.kind}: {WRITERS} writers x {PER_WRITER} packages in {elapsed:.1f} s")
+
+
+def test_a_writer_killed_mid_publish_leaves_a_valid_channel_the_next_publish_completes(
+    target: Target, tmp_path: Path
+) -> None:
+    first, killed, third = (
+        read_artifact(build_package(tmp_path / name, name, "1.0"))
+        for name in ("s3-before", "s3-killed", "s3-after")
+    )
+    asyncio.run(target.store.publish(first, "unstable"))
+
+    writer = FORKS.Process(
+        target=store_writers.run,
+        args=(target.environ, tmp_path, "killed", "unstable", [str(killed.path)]),
+    )
+    writer.start()
+    writer.join(timeout=300)
+    assert writer.exitcode == -signal.SIGKILL
+
+    assert {n: r["sha256"] for n, r in _raw_index(target, "unstable").items()} == {
+        first.filename: first.sha256
+    }
+    url = asyncio.run(target.store.channel_url("unstable"))
+    solved = asyncio.run(rattler.solve([url], ["s3-before"], platforms=["noarch"]))
+    assert [r.file_name for r in solved] == [first.filename]
+
+    asyncio.run(target.store.publish(third, "unstable"))
+
+    assert {n: r["sha256"] for n, r in _raw_index(target, "unstable").items()} == {
+        a.filename: a.sha256 for a in (first, killed, third)
+    }
+    assert asyncio.run(target.store.publish(killed, "unstable")) is False
+
+
+def _raw_index(target: Target, channel: str) -> dict[str, dict[str, object]]:
+    """The channel's noarch index as a reader downloads it (no store code that could repair it)."""
+    url = asyncio.run(target.store.channel_url(channel))
+    with urllib.request.urlopen(f"{url}/noarch/repodata.json") as answer:
+        repodata = json.loads(answer.read())
+    return {**repodata["packages"], **repodata["packages.conda"]}
+
+
+def test_dsprod_run_builds_tests_and_promotes_on_s3(
+    seaweedfs: S3Server,
+    bootstrap_channel: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tiny Python project from tag to stable, with its test env installed from the S3 channel."""
+    monkeypatch.setenv("RATTLER_CACHE_DIR", str(tmp_path / "rattler-cache"))
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    prefix = f"run-{uuid.uuid4().hex[:12]}"
+    project = tmp_path / "s3-hello"
+    (project / "src" / "s3_hello").mkdir(parents=True)
+    (project / "tests").mkdir()
+    (project / "pyproject.toml").write_text(S3_HELLO_PYPROJECT)
+    (project / "LICENSE").write_text((EXAMPLES / "python-hello" / "LICENSE").read_text())
+    (project / "src" / "s3_hello" / "__init__.py").write_text(
+        '"""Greets."""\n\n\ndef hello() -> str:\n    return "hello from s3"\n'
+    )
+    (project / "tests" / "test_hello.py").write_text(
+        "import s3_hello\n\n\ndef test_hello():\n    assert s3_hello.hello() == 'hello from s3'\n"
+    )
+    (project / "channels.yaml").write_text(
+        f"store: {{kind: s3, bucket: {BUCKET}, prefix: {prefix},"
+        f" endpoint_url: '{seaweedfs.endpoint_url}', region: us-east-1}}\n"
+        "dependency_channels: [bootstrap]\n"
+    )
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit_all(project, "initial")
+    git(project, "tag", "1.0")
+
+    code, result, stderr = dsprod(project, "run")
+
+    assert code == 0, stderr
+    assert result["channels"] == ["unstable", "testing", "stable"]
+    store = open_store(load_settings(project).store)
+    report = store.ledger.load_report(result["sha256"])
+    assert report is not None and report.passed and report.tests == 1
+    assert report.report_path == f"s3://{BUCKET}/{prefix}/.dsprod/reports/{result['sha256']}.json"
+    assert any(line.startswith("s3-hello 1.0 ") for line in report.env)  # from the S3 channel
+    for level in ("unstable", "testing", "stable"):
+        [package] = asyncio.run(store.packages(level))
+        assert (package.name, package.sha256) == ("s3-hello", result["sha256"])
+    assert [(e.source, e.target) for e in store.ledger.read_log()] == [
+        ("unstable", "testing"),
+        ("testing", "stable"),
+    ]
+    assert [o.name for o in store.ledger.owners()] == ["s3-hello"]
+
+
+S3_HELLO_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=64", "setuptools-scm[simple]>=8"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "s3-hello"
+description = "A greeting published to an S3 store"
+license = "MIT"
+requires-python = ">=3.9"
+dynamic = ["version"]
+
+[project.optional-dependencies]
+test = ["pytest"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("credentials", "message"),
+    [
+        ({"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}, "no credentials"),
+        (
+            {"AWS_ACCESS_KEY_ID": "dsprod-wrong-key", "AWS_SECRET_ACCESS_KEY": "wrong-secret-42"},
+            "InvalidAccessKeyId",
+        ),
+    ],
+)
+def test_missing_or_rejected_credentials_are_one_line_without_the_secret(
+    seaweedfs: S3Server, tmp_path: Path, credentials: dict[str, str], message: str
+) -> None:
+    environ = {**seaweedfs.environ("refused"), **credentials, "AWS_CONFIG_FILE": "/dev/null"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dsprod", "status", "--project", str(tmp_path)],
+        env={**os.environ, **environ, "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 3, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert message in line and f"s3://{BUCKET}/refused" in line
+    assert "wrong-secret-42" not in result.stdout + result.stderr
