@@ -34,9 +34,9 @@ from dsprod.recipe import select
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "python-hello"
 
 
-def make_project(folder: Path) -> Path:
-    """A tagged git repository of the example, with its own store and the bootstrap channel."""
-    shutil.copytree(EXAMPLE, folder)
+def make_project(folder: Path, example: Path = EXAMPLE) -> Path:
+    """A tagged git repository of ``example``, with its own store and the bootstrap channel."""
+    shutil.copytree(example, folder)
     (folder / "channels.yaml").write_text(
         f"store: {{path: {folder.parent / (folder.name + '-store')}}}\n"
         "dependency_channels: [bootstrap]\n"

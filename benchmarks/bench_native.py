@@ -2,7 +2,7 @@
 
 Run from the repository root after `dsprod bootstrap`:
 
-    python3 benchmarks/bench_native.py [--rounds 3] [--json]
+    python3 -m benchmarks.bench_native [--rounds 3] [--json]
 
 For each C/C++ example (examples/cmake-cxx, examples/meson-c), on fresh copies:
 
@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.bench_build import make_project
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -67,19 +68,6 @@ MESON_C = Example(
 )
 
 
-def copy_of(example: Example, folder: Path) -> Path:
-    """A tagged git repository of the example, with its own store and the bootstrap channel."""
-    shutil.copytree(EXAMPLES / example.folder, folder)
-    (folder / "channels.yaml").write_text(
-        f"store: {{path: {folder.parent / (folder.name + '-store')}}}\n"
-        "dependency_channels: [bootstrap]\n"
-    )
-    identity = ["-c", "user.name=bench", "-c", "user.email=bench@example.org"]
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench"], ["tag", "1.0"]):
-        subprocess.run(["git", *identity, *command], cwd=folder, check=True)
-    return folder
-
-
 def by_hand(example: Example, project: Path) -> float:
     started = time.perf_counter()
     for command in example.by_hand:
@@ -106,8 +94,9 @@ def measure(example: Example, rounds: int, scratch: Path) -> dict[str, object]:
     hand, build, test = [], [], []
     stages: dict[str, list[float]] = {}
     for n in range(rounds):
-        hand.append(by_hand(example, copy_of(example, scratch / f"{example.folder}-hand-{n}")))
-        project = copy_of(example, scratch / f"{example.folder}-dsprod-{n}")
+        source = EXAMPLES / example.folder
+        hand.append(by_hand(example, make_project(scratch / f"{example.folder}-hand-{n}", source)))
+        project = make_project(scratch / f"{example.folder}-dsprod-{n}", source)
         for command, times in (("build", build), ("test", test)):
             elapsed, timings = dsprod(project, command)
             times.append(elapsed)

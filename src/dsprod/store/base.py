@@ -35,6 +35,21 @@ class StoredPackage:
         """Identity of the file inside any channel: (subdir, filename)."""
         return (self.subdir, self.filename)
 
+    @classmethod
+    def listed(
+        cls, channel: str, subdir: str, filename: str, record: Mapping[str, Any]
+    ) -> StoredPackage:
+        """The package a channel's ``repodata.json`` lists as ``filename`` with ``record``."""
+        return cls(
+            channel=channel,
+            subdir=subdir,
+            filename=filename,
+            name=record["name"],
+            version=record["version"],
+            build=record["build"],
+            sha256=record["sha256"],
+        )
+
 
 class Store(Protocol):
     """What the pipeline needs from a place where channels live."""

@@ -165,15 +165,7 @@ class LocalStore:
                         self._update_index(channel, live.name, None)
                 records = _index_of(live)
             found.extend(
-                StoredPackage(
-                    channel=channel,
-                    subdir=live.name,
-                    filename=filename,
-                    name=record["name"],
-                    version=record["version"],
-                    build=record["build"],
-                    sha256=record["sha256"],
-                )
+                StoredPackage.listed(channel, live.name, filename, record)
                 for filename, record in sorted(records.items())
             )
         return found

@@ -234,15 +234,7 @@ class S3Store:
             self._complete_pending(channel, subdir)
             records, _ = self._index(channel, subdir)
             found.extend(
-                StoredPackage(
-                    channel=channel,
-                    subdir=subdir,
-                    filename=filename,
-                    name=record["name"],
-                    version=record["version"],
-                    build=record["build"],
-                    sha256=record["sha256"],
-                )
+                StoredPackage.listed(channel, subdir, filename, record)
                 for filename, record in sorted(records.items())
             )
         return found
