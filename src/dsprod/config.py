@@ -3,8 +3,9 @@
 channels.yaml is found by walking up from the project folder (``--config``
 overrides). Every setting can also come from an environment variable, which
 wins over the file, so CI can redirect a run without editing the repository.
-Credentials never live here: stores that need them read them from the
-environment themselves.
+Credentials never live here: channels.yaml names the environment variable
+holding each channel's write token (``token_env``), and stores that need tokens
+read them from the environment themselves, when they write.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from dsprod.errors import InputError
-from dsprod.store import STORE_KINDS, StoreSettings
+from dsprod.store import STORE_KINDS, StoreSettings, WriteTokens
 
 CONFIG_FILE = "channels.yaml"
 DEFAULT_STORE_KIND = "local"
@@ -51,6 +52,14 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
 
 _TOP_KEYS = {"store", "channels", "dependency_channels", "policy"}
 _CHANNEL_NAME_RULE = "a channel name (ASCII letters, digits, '-', '_', '.'; not starting with '.')"
+_CHANNEL_KEYS = {"name", "token_env"}
+_VARIABLE = re.compile(r"[A-Z_][A-Z0-9_]*")
+"""An environment variable's name as POSIX shells accept it (upper case, digits, '_')."""
+
+
+def default_token_variable(level: str) -> str:
+    """The variable holding a maturity channel's write token when channels.yaml names none."""
+    return f"DSPROD_{level.upper()}_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -84,10 +93,22 @@ class Settings:
     """The channels.yaml the settings came from, if any."""
     policies: Mapping[str, ChannelPolicy] = field(default_factory=dict)
     """Maturity level -> what its channel demands (levels not listed demand nothing more)."""
+    token_variables: Mapping[str, str] = field(default_factory=dict)
+    """Maturity level -> the environment variable holding its channel's write token (the name,
+    never the token); levels not listed use ``default_token_variable``."""
 
     def channel(self, level: str) -> str:
         """The store's channel name for a maturity level."""
         return self.channels[level]
+
+    def write_tokens(self) -> WriteTokens:
+        """Each channel's write-token variable, by the name the store knows the channel by."""
+        return WriteTokens(
+            {
+                name: self.token_variables.get(level, default_token_variable(level))
+                for level, name in self.channels.items()
+            }
+        )
 
     def policy(self, level: str) -> ChannelPolicy:
         """What the channel of a maturity level demands of a package."""
@@ -157,9 +178,17 @@ def _validate(
     channels_raw = raw.get("channels", {})
     _expect(isinstance(channels_raw, dict), where, "channels", "a mapping", channels_raw)
     _reject_unknown(channels_raw, set(MATURITY_LEVELS), where, "channels.")
-    channels = {level: channels_raw.get(level, level) for level in MATURITY_LEVELS}
-    for level, name in channels.items():
-        _expect(_is_channel_name(name), where, f"channels.{level}", _CHANNEL_NAME_RULE, name)
+    channels: dict[str, str] = {}
+    token_variables: dict[str, str] = {}
+    for level in MATURITY_LEVELS:
+        entry = channels_raw.get(level, level)
+        if isinstance(entry, dict):
+            name, variable = _channel_entry(entry, where, f"channels.{level}")
+            entry = name if name is not None else level
+            if variable is not None:
+                token_variables[level] = variable
+        _expect(_is_channel_name(entry), where, f"channels.{level}", _CHANNEL_NAME_RULE, entry)
+        channels[level] = entry
     if len(set(channels.values())) != len(channels):
         raise InputError(f"{where}: channels: the three maturity channels must have distinct names")
 
@@ -177,7 +206,31 @@ def _validate(
         dependency_channels=tuple(deps),
         source=path,
         policies=_policies(raw.get("policy") or {}, where),
+        token_variables=token_variables,
     )
+
+
+def _channel_entry(
+    entry: Mapping[str, Any], where: str, key: str
+) -> tuple[object | None, str | None]:
+    """A channel's long form ``{name: ..., token_env: ...}``: its name and its token's variable.
+
+    A token written into the file is refused, and no error repeats a value that
+    could be one: channels.yaml is committed, and errors reach CI logs.
+    """
+    if "token" in entry:
+        raise InputError(
+            f"{where}: '{key}.token': a token never goes in {CONFIG_FILE};"
+            f" name the environment variable holding it with '{key}.token_env'"
+        )
+    _reject_unknown(entry, _CHANNEL_KEYS, where, f"{key}.")
+    variable = entry.get("token_env")
+    if variable is not None and not (isinstance(variable, str) and _VARIABLE.fullmatch(variable)):
+        raise InputError(
+            f"{where}: '{key}.token_env' must name an environment variable (upper-case letters,"
+            " digits, '_'), not hold the token itself; its value is not shown"
+        )
+    return entry.get("name"), variable
 
 
 def _policies(section: object, where: str) -> dict[str, ChannelPolicy]:
@@ -249,6 +302,7 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
         dependency_channels=deps,
         source=settings.source,
         policies=settings.policies,
+        token_variables=settings.token_variables,
     )
 
 

@@ -52,7 +52,7 @@ class Session:
 
     @cached_property
     def store(self) -> Store:
-        return open_store(self.settings.store)
+        return open_store(self.settings.store, self.settings.write_tokens())
 
     @cached_property
     def work_dir(self) -> Path:

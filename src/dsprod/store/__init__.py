@@ -6,16 +6,25 @@ A new store kind is one module implementing ``base.Store`` (with its own
 
 from __future__ import annotations
 
-from dsprod.store.base import Store, StoredPackage, StoreKind, StoreSettings
+from dsprod.store.base import Store, StoredPackage, StoreKind, StoreSettings, WriteTokens
 from dsprod.store.local import LocalStore
+from dsprod.store.quetz import QuetzStore
 from dsprod.store.s3 import S3Store
 
-__all__ = ["STORE_KINDS", "Store", "StoreSettings", "StoredPackage", "open_store"]
+__all__ = ["STORE_KINDS", "Store", "StoreSettings", "StoredPackage", "WriteTokens", "open_store"]
 
-STORE_KINDS: dict[str, StoreKind] = {LocalStore.kind: LocalStore, S3Store.kind: S3Store}
+STORE_KINDS: dict[str, StoreKind] = {
+    LocalStore.kind: LocalStore,
+    S3Store.kind: S3Store,
+    QuetzStore.kind: QuetzStore,
+}
 """Every store kind, by the name channels.yaml gives in ``store.kind``."""
 
 
-def open_store(settings: StoreSettings) -> Store:
-    """The store the validated settings describe (``config.load_settings`` checked the kind)."""
-    return STORE_KINDS[settings.kind].open(settings)
+def open_store(settings: StoreSettings, tokens: WriteTokens | None = None) -> Store:
+    """The store the validated settings describe (``config.load_settings`` checked the kind).
+
+    ``tokens`` names each channel's write-token variable (``Settings.write_tokens``);
+    without it a store that needs tokens can read but not write.
+    """
+    return STORE_KINDS[settings.kind].open(settings, tokens or WriteTokens())

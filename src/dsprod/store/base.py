@@ -9,12 +9,14 @@ servers, and the one event loop a command runs serves them all.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from dsprod.artifact import Artifact
+from dsprod.errors import StoreRefused
 from dsprod.store.ledger import Ledger
 
 
@@ -49,6 +51,38 @@ class StoredPackage:
             build=record["build"],
             sha256=record["sha256"],
         )
+
+
+@dataclass(frozen=True)
+class WriteTokens:
+    """Which environment variable holds the write token of each channel: names, never tokens.
+
+    channels.yaml names the variable per maturity channel (``token_env``), so a
+    runner given only the unstable channel's token can publish but not promote.
+    Stores that authenticate per channel (quetz) read the token when they write,
+    from the process environment; the others ignore it (an S3 store's writers
+    hold AWS credentials, a local store's may write its folder).
+    """
+
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """Channel name (as the store calls it) -> the environment variable holding its token."""
+
+    def variable(self, channel: str) -> str:
+        """The variable holding the token that may write ``channel``."""
+        variable = self.variables.get(channel)
+        if variable is None:
+            raise StoreRefused(f"channel '{channel}': no token variable is configured for it")
+        return variable
+
+    def token(self, channel: str) -> str:
+        """The token that may write ``channel``; a one-line error naming both if it is unset."""
+        variable = self.variable(channel)
+        token = os.environ.get(variable, "").strip()
+        if not token:
+            raise StoreRefused(
+                f"channel '{channel}': no write token (set the environment variable {variable})"
+            )
+        return token
 
 
 class Store(Protocol):
@@ -121,6 +155,6 @@ class StoreKind(Protocol):
         """Validate the section (one-line ``InputError`` naming ``where`` and the key)."""
         ...
 
-    def open(self, settings: Any) -> Store:
-        """The store these settings describe."""
+    def open(self, settings: Any, tokens: WriteTokens) -> Store:
+        """The store these settings describe, writing each channel with its token."""
         ...

@@ -63,7 +63,7 @@ from rattler.index import index_fs
 
 from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
-from dsprod.store.base import StoredPackage
+from dsprod.store.base import StoredPackage, WriteTokens
 from dsprod.store.ledger import (
     Intent,
     OwnerChange,
@@ -119,7 +119,8 @@ class LocalStore:
         return LocalSettings(path=(base / path).resolve())
 
     @classmethod
-    def open(cls, settings: LocalSettings) -> LocalStore:
+    def open(cls, settings: LocalSettings, tokens: WriteTokens) -> LocalStore:
+        """A local store needs no tokens: whoever may write its folder writes its channels."""
         return cls(settings.path)
 
     def describe(self) -> str:

@@ -67,7 +67,7 @@ from rattler import Subdir
 
 from dsprod.artifact import Artifact
 from dsprod.errors import InputError, StoreRefused
-from dsprod.store.base import StoredPackage
+from dsprod.store.base import StoredPackage, WriteTokens
 from dsprod.store.ledger import (
     Intent,
     OwnerChange,
@@ -175,7 +175,8 @@ class S3Store:
         )
 
     @classmethod
-    def open(cls, settings: S3Settings) -> S3Store:
+    def open(cls, settings: S3Settings, tokens: WriteTokens) -> S3Store:
+        """Writers authenticate with AWS credentials (bucket policies say who writes where)."""
         return cls(settings)
 
     def describe(self) -> str:
