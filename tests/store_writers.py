@@ -4,7 +4,8 @@
 from a forkserver that imported this module (and the stores) once, so eight
 writers start in milliseconds instead of eight interpreters' seconds. The
 store is the one dsprod's own settings describe from ``environ``
-(``DSPROD_STORE_KIND``, ``DSPROD_STORE``, ``DSPROD_S3_*``, the AWS keys),
+(``DSPROD_STORE_KIND``, ``DSPROD_STORE``, ``DSPROD_S3_*``, the AWS keys, the
+channels' tokens),
 opened as the commands open it.
 
 Mode ``killed`` sends itself SIGKILL at the moment the package's bytes are in
@@ -74,6 +75,7 @@ def run(
 async def _publish(
     environ: dict[str, str], project: Path, channel: str, packages: list[str]
 ) -> None:
-    store = open_store(load_settings(project, environ=environ).store)
+    settings = load_settings(project, environ=environ)
+    store = open_store(settings.store, settings.write_tokens())
     for package in packages:
         await store.publish(read_artifact(Path(package)), channel)

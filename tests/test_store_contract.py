@@ -1,13 +1,16 @@
-"""One contract, every store kind: local, S3 on SeaweedFS, S3 on moto's server (real servers).
+"""One contract, every store kind: local, S3 (SeaweedFS, moto's server), quetz: real servers.
 
 Each test runs against each store: publish, a conflicting re-publish refused,
 identical bytes a no-op, promotion with the bytes' sha256 checked, the ledger,
 ``dsprod status``, py-rattler solving and installing from every channel, eight
 writer processes publishing 25 packages each at once with no record lost, and
 a writer killed with SIGKILL between writing a package and indexing it, whose
-channel stays valid and whose next publish completes it. The servers start
-once per session on 127.0.0.1 (``tests/store_servers.py``); each test has its
-own prefix, and its own rattler cache (rattler caches repodata by URL).
+channel stays valid and whose next publish completes it (not quetz: it indexes
+on the server, in one request dsprod cannot stop half way). The servers start
+once per session on 127.0.0.1 (``tests/store_servers.py``,
+``tests/quetz_server.py``); each test has its own prefix (quetz: its own three
+channels and their owner keys), and its own rattler cache (rattler caches
+repodata by URL).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from dsprod.store.ledger import OwnerChange
 from tests import store_writers
 from tests.packages import build_package, build_packages, test_report
 from tests.projects import EXAMPLES, commit_all, dsprod, git
+from tests.quetz_server import QuetzServer, running_quetz
 from tests.store_servers import (
     BUCKET,
     CREDENTIALS,
@@ -50,7 +54,7 @@ pytestmark = pytest.mark.e2e
 
 FORKS = multiprocessing.get_context("forkserver")
 FORKS.set_forkserver_preload(["tests.store_writers"])
-KINDS = ("local", "s3-seaweedfs", "s3-moto")
+KINDS = ("local", "s3-seaweedfs", "s3-moto", "quetz")
 WRITERS = 8
 PER_WRITER = 25
 
@@ -67,6 +71,12 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def quetz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QuetzServer]:
+    with running_quetz(tmp_path_factory.mktemp("quetz")) as server:
+        yield server
+
+
 @dataclass
 class Target:
     """One store under test, and what a test needs to reach it around the store's own code."""
@@ -78,6 +88,10 @@ class Target:
     """What a dsprod process needs to open this store."""
     damage: Callable[[str, str, str], None]
     """Replace the bytes of (channel, subdir, filename) behind the store's back."""
+
+    def channel(self, level: str) -> str:
+        """The store's name for a maturity channel (quetz tests get channels of their own)."""
+        return self.settings.channel(level)
 
 
 @pytest.fixture(params=KINDS)
@@ -93,6 +107,14 @@ def target(
         def damage(channel: str, subdir: str, filename: str) -> None:
             (root / "channels" / channel / subdir / filename).write_bytes(b"damaged")
 
+    elif kind == "quetz":
+        quetz: QuetzServer = request.getfixturevalue("quetz")
+        access = quetz.new_store("qtz-contract")
+        environ = access.environ(quetz.url, tmp_path / "ledger")
+
+        def damage(channel: str, subdir: str, filename: str) -> None:
+            quetz.package_file(channel, subdir, filename).write_bytes(b"damaged")
+
     else:
         server: S3Server = request.getfixturevalue(kind.removeprefix("s3-"))
         prefix = f"contract-{uuid.uuid4().hex[:12]}"
@@ -105,7 +127,9 @@ def target(
     for name, value in environ.items():
         monkeypatch.setenv(name, value)  # boto3 reads the credentials from the environment
     settings = load_settings(tmp_path, environ=environ)
-    return Target(kind, open_store(settings.store), settings, environ, damage)
+    return Target(
+        kind, open_store(settings.store, settings.write_tokens()), settings, environ, damage
+    )
 
 
 @pytest.fixture(scope="session")
@@ -120,12 +144,12 @@ def test_publish_refuses_other_bytes_and_ignores_the_same(target: Target, tmp_pa
     second = read_artifact(build_package(tmp_path / "b", "s3-alpha", "1.0", content="two"))
     assert first.filename == second.filename and first.sha256 != second.sha256
 
-    assert asyncio.run(target.store.publish(first, "unstable")) is True
-    assert asyncio.run(target.store.publish(first, "unstable")) is False
+    assert asyncio.run(target.store.publish(first, target.channel("unstable"))) is True
+    assert asyncio.run(target.store.publish(first, target.channel("unstable"))) is False
     with pytest.raises(StoreRefused, match="refusing to overwrite"):
-        asyncio.run(target.store.publish(second, "unstable"))
+        asyncio.run(target.store.publish(second, target.channel("unstable")))
 
-    [listed] = asyncio.run(target.store.packages("unstable"))
+    [listed] = asyncio.run(target.store.packages(target.channel("unstable")))
     assert (listed.name, listed.version, listed.sha256) == ("s3-alpha", "1.0", first.sha256)
     fetched = asyncio.run(lookup.fetch_artifact(target.store, listed))
     assert fetched.path.read_bytes() == first.path.read_bytes()
@@ -137,15 +161,15 @@ def test_promotion_copies_checked_bytes_and_logs_them(target: Target, tmp_path: 
     )
     bad = read_artifact(build_package(tmp_path / "b", "s3-bad", "1.0"))
     for artifact in (good, bad):
-        asyncio.run(target.store.publish(artifact, "unstable"))
-    package = asyncio.run(lookup.listed(target.store, "unstable", good))
+        asyncio.run(target.store.publish(artifact, target.channel("unstable")))
+    package = asyncio.run(lookup.listed(target.store, target.channel("unstable"), good))
     kept = target.store.ledger.save_report(test_report(package), None)
     assert target.store.ledger.load_report(package.sha256) == kept
 
     asyncio.run(promotion.promote(target.store, target.settings, package))
 
     for channel in ("testing", "stable"):
-        [copied] = asyncio.run(target.store.packages(channel))
+        [copied] = asyncio.run(target.store.packages(target.channel(channel)))
         assert copied.sha256 == good.sha256
         assert asyncio.run(lookup.fetch_artifact(target.store, copied)).sha256 == good.sha256
     log = target.store.ledger.read_log()
@@ -155,11 +179,13 @@ def test_promotion_copies_checked_bytes_and_logs_them(target: Target, tmp_path: 
     ]
     assert all(e.test_report_sha256 == kept.report_sha256 for e in log)
 
-    damaged = asyncio.run(lookup.listed(target.store, "unstable", bad))
-    target.damage("unstable", damaged.subdir, damaged.filename)
+    damaged = asyncio.run(lookup.listed(target.store, target.channel("unstable"), bad))
+    target.damage(target.channel("unstable"), damaged.subdir, damaged.filename)
     with pytest.raises(StoreRefused, match="sha256 differs"):
-        asyncio.run(target.store.copy(damaged, "testing"))
-    assert [p.filename for p in asyncio.run(target.store.packages("testing"))] == [good.filename]
+        asyncio.run(target.store.copy(damaged, target.channel("testing")))
+    assert [p.filename for p in asyncio.run(target.store.packages(target.channel("testing")))] == [
+        good.filename
+    ]
 
 
 def test_owners_are_claimed_once_and_transferred_with_history(target: Target) -> None:
@@ -174,9 +200,9 @@ def test_owners_are_claimed_once_and_transferred_with_history(target: Target) ->
 
 def test_status_lists_each_channel(target: Target, tmp_path: Path) -> None:
     artifact = read_artifact(build_package(tmp_path, "s3-shown", "1.0"))
-    asyncio.run(target.store.publish(artifact, "unstable"))
-    [package] = asyncio.run(target.store.packages("unstable"))
-    asyncio.run(target.store.copy(package, "testing"))
+    asyncio.run(target.store.publish(artifact, target.channel("unstable")))
+    [package] = asyncio.run(target.store.packages(target.channel("unstable")))
+    asyncio.run(target.store.copy(package, target.channel("testing")))
 
     result = subprocess.run(
         [
@@ -204,13 +230,13 @@ def test_status_lists_each_channel(target: Target, tmp_path: Path) -> None:
 
 def test_each_channel_solves_and_installs_with_py_rattler(target: Target, tmp_path: Path) -> None:
     artifact = read_artifact(build_package(tmp_path, "s3-solved", "1.0", content="installed"))
-    asyncio.run(target.store.publish(artifact, "unstable"))
-    [package] = asyncio.run(target.store.packages("unstable"))
+    asyncio.run(target.store.publish(artifact, target.channel("unstable")))
+    [package] = asyncio.run(target.store.packages(target.channel("unstable")))
     for channel in ("testing", "stable"):
-        asyncio.run(target.store.copy(package, channel))
+        asyncio.run(target.store.copy(package, target.channel(channel)))
 
     for channel in ("unstable", "testing", "stable"):
-        url = asyncio.run(target.store.channel_url(channel))
+        url = asyncio.run(target.store.channel_url(target.channel(channel)))
         records = asyncio.run(
             rattler.solve(
                 [url], ["s3-solved ==1.0"], platforms=[rattler.Subdir.current(), "noarch"]
@@ -226,7 +252,8 @@ def test_concurrent_writers_lose_no_record(
     target: Target, tmp_path: Path, many_packages: list[Path]
 ) -> None:
     warm = read_artifact(build_package(tmp_path, "s3-first", "1.0"))
-    asyncio.run(target.store.publish(warm, "unstable"))  # the channel exists before the crowd
+    # the channel exists before the crowd
+    asyncio.run(target.store.publish(warm, target.channel("unstable")))
     started = time.monotonic()
     writers = [
         FORKS.Process(
@@ -235,7 +262,7 @@ def test_concurrent_writers_lose_no_record(
                 target.environ,
                 tmp_path,
                 "publish",
-                "unstable",
+                target.channel("unstable"),
                 [str(p) for p in many_packages[w::WRITERS]],
             ),
         )
@@ -249,7 +276,7 @@ def test_concurrent_writers_lose_no_record(
     elapsed = time.monotonic() - started
     assert not failures, f"writers' exit codes: {failures} (their errors are in the output)"
 
-    index = _raw_index(target, "unstable")
+    index = _raw_index(target, target.channel("unstable"))
     expected = {read_artifact(p).filename: read_artifact(p).sha256 for p in many_packages}
     expected[warm.filename] = warm.sha256
     assert {name: record["sha256"] for name, record in index.items()} == expected
@@ -259,33 +286,35 @@ def test_concurrent_writers_lose_no_record(
 def test_a_writer_killed_mid_publish_leaves_a_valid_channel_the_next_publish_completes(
     target: Target, tmp_path: Path
 ) -> None:
+    if target.kind == "quetz":
+        pytest.skip("quetz writes a package and its index on the server, after one request")
     first, killed, third = (
         read_artifact(build_package(tmp_path / name, name, "1.0"))
         for name in ("s3-before", "s3-killed", "s3-after")
     )
-    asyncio.run(target.store.publish(first, "unstable"))
+    asyncio.run(target.store.publish(first, target.channel("unstable")))
 
     writer = FORKS.Process(
         target=store_writers.run,
-        args=(target.environ, tmp_path, "killed", "unstable", [str(killed.path)]),
+        args=(target.environ, tmp_path, "killed", target.channel("unstable"), [str(killed.path)]),
     )
     writer.start()
     writer.join(timeout=300)
     assert writer.exitcode == -signal.SIGKILL
 
-    assert {n: r["sha256"] for n, r in _raw_index(target, "unstable").items()} == {
+    assert {n: r["sha256"] for n, r in _raw_index(target, target.channel("unstable")).items()} == {
         first.filename: first.sha256
     }
-    url = asyncio.run(target.store.channel_url("unstable"))
+    url = asyncio.run(target.store.channel_url(target.channel("unstable")))
     solved = asyncio.run(rattler.solve([url], ["s3-before"], platforms=["noarch"]))
     assert [r.file_name for r in solved] == [first.filename]
 
-    asyncio.run(target.store.publish(third, "unstable"))
+    asyncio.run(target.store.publish(third, target.channel("unstable")))
 
-    assert {n: r["sha256"] for n, r in _raw_index(target, "unstable").items()} == {
+    assert {n: r["sha256"] for n, r in _raw_index(target, target.channel("unstable")).items()} == {
         a.filename: a.sha256 for a in (first, killed, third)
     }
-    assert asyncio.run(target.store.publish(killed, "unstable")) is False
+    assert asyncio.run(target.store.publish(killed, target.channel("unstable"))) is False
 
 
 def _raw_index(target: Target, channel: str) -> dict[str, dict[str, object]]:
