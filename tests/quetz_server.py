@@ -117,13 +117,18 @@ class QuetzServer:
         return session
 
     def new_store(self, prefix: str) -> QuetzStoreAccess:
-        """Three new public channels named ``<prefix>-<random>-<level>``, an owner key each."""
+        """Three new public channels named ``<prefix>-<random>-<level>``, an owner key each.
+
+        Each with ttl 0, as dsprod asks: quetz's default lets solvers cache an index 10 h.
+        """
         admin = self.admin()
         tag = uuid.uuid4().hex[:8]
         channels = {level: f"{prefix}-{tag}-{level}" for level in LEVELS}
         tokens = {}
         for level, name in channels.items():
-            made = admin.post(f"{self.url}/api/channels", json={"name": name, "private": False})
+            made = admin.post(
+                f"{self.url}/api/channels", json={"name": name, "private": False, "ttl": 0}
+            )
             assert made.status_code == 201, made.text
             key = admin.post(
                 f"{self.url}/api/api-keys",

@@ -11,6 +11,12 @@ quetz re-indexes a channel in a background task after it answers an upload, so
 a publish waits until the channel's ``repodata.json`` lists the new file before
 it returns: what a publish returns, every reader can solve.
 
+Freshness. quetz serves a channel's index with ``Cache-Control: max-age=<ttl>``
+(the channel's ``ttl``, 10 hours unless set), and rattler then trusts its cached
+copy for that long: a test env would not see the package just published. dsprod
+therefore refuses to hand a solver a channel whose ttl is not 0 (readers then
+revalidate the index by its ETag on every solve, which costs one small request).
+
 Byte identity. quetz answers 409 to a second upload of a package (it keeps the
 first, never overwrites); dsprod checks the listed sha256 first, so identical
 bytes are a no-op and other bytes are refused with the usual message.
@@ -105,7 +111,14 @@ class QuetzStore:
         return f"quetz store at {self.url} (ledger {self.settings.ledger})"
 
     async def channel_url(self, channel: str) -> str:
-        self._ensure_channel(channel)
+        """The channel's static URL, for a channel whose index solvers must not cache."""
+        ttl = self._channel(channel).get("ttl")
+        if ttl != 0:
+            raise StoreRefused(
+                f"quetz store at {self.url}: channel '{channel}' has ttl {ttl}: quetz lets"
+                f" solvers cache its index for {ttl} s, so they would not see new packages;"
+                ' a quetz administrator sets it to 0 (PATCH /api/channels/<name> {"ttl": 0})'
+            )
         return f"{self.url}/get/{channel}"
 
     async def publish(self, artifact: Artifact, channel: str) -> bool:
@@ -128,7 +141,7 @@ class QuetzStore:
             return self._upload(target, package.subdir, package.filename, path)
 
     async def packages(self, channel: str) -> list[StoredPackage]:
-        self._ensure_channel(channel)
+        self._channel(channel)  # one that does not exist is an error, not an empty list
         found: list[StoredPackage] = []
         for subdir in self._subdirs(channel):
             records = self._records(channel, subdir)
@@ -197,8 +210,8 @@ class QuetzStore:
     def _refuse_token(self, channel: str, answer: requests.Response) -> None:
         """A rejected token, said with the channel and the variable (never the token)."""
         variable = self.tokens.variable(channel)
-        if answer.status_code == 403 and not self._exists(channel):
-            self._missing_channel(channel)
+        if answer.status_code == 403:
+            self._channel(channel)  # a channel that does not exist is said so
         problem = (
             "is not a key this server knows"
             if answer.status_code == 401
@@ -209,25 +222,28 @@ class QuetzStore:
             f" ({answer.status_code} {_detail(answer)})"
         )
 
-    def _ensure_channel(self, channel: str) -> None:
-        """A channel dsprod writes must exist: quetz channels are made by an administrator."""
-        if not self._exists(channel):
-            self._missing_channel(channel)
+    def _channel(self, channel: str) -> dict[str, Any]:
+        """The channel's settings as quetz's API gives them; refused if there is no such channel.
 
-    def _exists(self, channel: str) -> bool:
+        quetz channels are made by an administrator (it takes a server role, not a channel's
+        API key), so dsprod never creates one.
+        """
+        url = f"{self.url}/api/channels/{quote(channel)}"
         with self._errors(f"reading channel '{channel}'"):
-            answer = self.http.get(f"{self.url}/api/channels/{quote(channel)}", timeout=TIMEOUT_S)
+            answer = self.http.get(url, timeout=TIMEOUT_S)
         if answer.status_code == 404:
-            return False
+            raise StoreRefused(
+                f"quetz store at {self.url}: no channel '{channel}' (a quetz administrator"
+                " creates it, public with ttl 0, and gives each writer an API key with the"
+                " owner or maintainer role on it)"
+            )
         if answer.status_code != 200:
             self._refuse(answer, f"reading channel '{channel}'")
-        return True
-
-    def _missing_channel(self, channel: str) -> None:
-        raise StoreRefused(
-            f"quetz store at {self.url}: no channel '{channel}' (a quetz administrator creates"
-            " it, public, and gives each writer an API key with the owner or maintainer role)"
-        )
+        try:
+            found: dict[str, Any] = answer.json()
+        except ValueError:
+            raise StoreRefused(f"{url}: not a quetz channel") from None
+        return found
 
     def _subdirs(self, channel: str) -> list[str]:
         """The channel's subdirs as quetz's ``channeldata.json`` lists them (noarch always)."""
