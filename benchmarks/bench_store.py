@@ -1,14 +1,16 @@
-"""Publish and promote latency per store: local, S3 on SeaweedFS, S3 on moto's server.
+"""Publish and promote latency per store: local, S3 on SeaweedFS and moto's server, quetz.
 
 Run from the repository root (with `pip install -e '.[test,test-servers]'`):
 
     python3 benchmarks/bench_store.py [--packages 40]
 
 Builds the packages once (one multi-output rattler-build run), starts each S3
-server on 127.0.0.1 (as the tests do), then per store: publishes every
-package into unstable one after the other, and copies each into testing
+server and quetz on 127.0.0.1 (as the tests do), then per store: publishes
+every package into unstable one after the other, and copies each into testing
 (``Store.copy``, the step a promotion takes per channel: a server-side copy on
-S3), and prints the median and 90th percentile of each, in milliseconds.
+S3, download + sha256 check + upload on quetz), and prints the median and 90th
+percentile of each, in milliseconds. A quetz publish includes waiting for the
+server's background re-index to list the file (what makes it visible).
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.packages import build_packages  # noqa: E402
+from tests.quetz_server import running_quetz  # noqa: E402
 from tests.store_servers import CREDENTIALS, running_moto, running_seaweedfs  # noqa: E402
 
 from dsprod.artifact import read_artifact  # noqa: E402
-from dsprod.config import load_settings  # noqa: E402
+from dsprod.config import Settings, load_settings  # noqa: E402
 from dsprod.store import Store, open_store  # noqa: E402
 
 
@@ -47,8 +50,9 @@ def main() -> None:
         artifacts = [read_artifact(p) for p in build_packages(work / "packages", names)]
         print(f"{'store':<14} {'operation':<8} {'median ms':>10} {'p90 ms':>8}")
         for label, environ in _stores(work):
-            store = open_store(load_settings(work, environ=environ).store)
-            for operation, times in asyncio.run(_measure(store, artifacts)).items():
+            settings = load_settings(work, environ=environ)
+            store = open_store(settings.store, settings.write_tokens())
+            for operation, times in asyncio.run(_measure(store, settings, artifacts)).items():
                 p90 = statistics.quantiles(times, n=10)[-1]
                 print(f"{label:<14} {operation:<8} {statistics.median(times):>10.1f} {p90:>8.1f}")
 
@@ -66,19 +70,24 @@ def _stores(work: Path) -> Iterator[tuple[str, dict[str, str]]]:
         with _server_environ(kind, work) as environ:
             os.environ.update(environ)
             yield f"s3-{kind}", environ
+    with running_quetz(work / "quetz") as server:
+        environ = server.new_store("qtz-bench").environ(server.url, work / "quetz-ledger")
+        os.environ.update(environ)  # the channels' tokens
+        yield "quetz", environ
 
 
-async def _measure(store: Store, artifacts: list) -> dict[str, list[float]]:
+async def _measure(store: Store, settings: Settings, artifacts: list) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"publish": [], "promote": []}
-    await store.channel_url("unstable")  # the channel exists: its first index is not timed
-    await store.channel_url("testing")
+    unstable, testing = settings.channel("unstable"), settings.channel("testing")
+    await store.channel_url(unstable)  # the channel exists: its first index is not timed
+    await store.channel_url(testing)
     for artifact in artifacts:
         started = time.perf_counter()
-        await store.publish(artifact, "unstable")
+        await store.publish(artifact, unstable)
         times["publish"].append((time.perf_counter() - started) * 1000)
-    for package in await store.packages("unstable"):
+    for package in await store.packages(unstable):
         started = time.perf_counter()
-        await store.copy(package, "testing")
+        await store.copy(package, testing)
         times["promote"].append((time.perf_counter() - started) * 1000)
     return times
 

@@ -36,7 +36,10 @@ MATURITY_LEVELS = ("unstable", "testing", "stable")
 
 # Environment variable -> what it overrides; shown in --help and the README.
 ENVIRONMENT_OVERRIDES: dict[str, str] = {
-    "DSPROD_STORE": "the store's location (a local store's path, an s3 store's s3://BUCKET/PREFIX)",
+    "DSPROD_STORE": (
+        "the store's location (a local store's path, an s3 store's s3://BUCKET/PREFIX,"
+        " a quetz server's URL)"
+    ),
     "DSPROD_STORE_KIND": "store kind (one of: " + ", ".join(STORE_KINDS) + ")",
     **{
         _store_variable(kind, key): f"store.{key} of a '{kind}' store"
@@ -48,6 +51,11 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "DSPROD_CHANNEL_TESTING": "name of the testing channel",
     "DSPROD_CHANNEL_STABLE": "name of the stable channel",
     "DSPROD_DEPENDENCY_CHANNELS": "comma-separated dependency channels ('bootstrap': host-made)",
+    **{
+        f"DSPROD_{level.upper()}_TOKEN": f"write token of the {level} channel (quetz), unless"
+        f" channels.{level}.token_env names another variable"
+        for level in MATURITY_LEVELS
+    },
 }
 
 _TOP_KEYS = {"store", "channels", "dependency_channels", "policy"}
