@@ -35,6 +35,10 @@ python3 -m mypy || exit 1
 # The dependency channel every build and test env resolves from (cached per user).
 python3 -m dsprod bootstrap || exit 1
 
+# quetz-server's own virtual env (its pins clash with dsprod's), cached per user and per
+# pinned requirements: made here, outside the tests' time, and how long it took is printed.
+python3 -c 'from tests.quetz_server import quetz_venv; quetz_venv()' || exit 1
+
 python3 -m pytest "$@"
 status=$?
 if [ "$status" -eq 5 ]; then

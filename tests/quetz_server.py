@@ -64,6 +64,8 @@ def quetz_venv() -> Path:
     with (cache / f"{key}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two test sessions make it once
         if (venv / "created-seconds").is_file():
+            made = (venv / "created-seconds").read_text().strip()
+            print(f"quetz-server's virtual env: cached in {venv} (made in {made} s)")
             return venv
         shutil.rmtree(venv, ignore_errors=True)  # an attempt cut short: no marker written
         started = time.monotonic()
