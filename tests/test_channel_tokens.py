@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +122,24 @@ def test_a_url_with_credentials_is_refused_without_repeating_them(tmp_path: Path
     with pytest.raises(InputError) as raised:
         load_settings(tmp_path, environ={})
     assert "without credentials" in str(raised.value) and "s3cr3t" not in str(raised.value)
+
+
+def test_an_unreachable_quetz_server_is_one_line_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DSPROD_")},
+        "DSPROD_STORE_KIND": "quetz",
+        "DSPROD_QUETZ_URL": url,
+        "DSPROD_QUETZ_LEDGER": str(tmp_path / "ledger"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "dsprod", "status", "--project", str(tmp_path)],
+        env=environ,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 3, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert f"quetz store at {url}: reading channel 'unstable': ConnectionError" in line

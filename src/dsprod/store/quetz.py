@@ -162,7 +162,7 @@ class QuetzStore:
     def _upload(self, channel: str, subdir: str, filename: str, path: Path) -> bool:
         """Upload a file unless the channel lists it; True if new, False if the same bytes were."""
         sha256 = sha256_of(path)
-        if self._same_or_absent(channel, subdir, filename, sha256):
+        if self._already_there(channel, subdir, filename, sha256):
             return False
         token = self.tokens.token(channel)
         with self._errors(f"uploading {filename} to channel '{channel}'"), path.open("rb") as data:
@@ -181,8 +181,8 @@ class QuetzStore:
         self._await_index(channel, subdir, filename, sha256)
         return created
 
-    def _same_or_absent(self, channel: str, subdir: str, filename: str, sha256: str) -> bool:
-        """True if the channel lists these very bytes; refused if it lists others."""
+    def _already_there(self, channel: str, subdir: str, filename: str, sha256: str) -> bool:
+        """True if the channel lists these very bytes, False if none; refused if it lists others."""
         listed = self._records(channel, subdir).get(filename)
         if listed is None:
             return False
@@ -198,7 +198,7 @@ class QuetzStore:
         """Wait until quetz's background re-index lists the file (then readers see it)."""
         deadline = time.monotonic() + INDEX_WAIT_S
         delay = 0.02
-        while not self._same_or_absent(channel, subdir, filename, sha256):
+        while not self._already_there(channel, subdir, filename, sha256):
             if time.monotonic() > deadline:
                 raise StoreRefused(
                     f"quetz store at {self.url}: channel '{channel}' accepted {filename} but its"
