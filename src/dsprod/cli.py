@@ -21,7 +21,7 @@ from rich.markup import escape
 
 from dsprod import __version__, pipeline
 from dsprod.builders.rattler_build import patchelf_folder
-from dsprod.config import ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
+from dsprod.config import BROKEN_LEVEL, ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
 from dsprod.errors import DsprodError, InputError
 from dsprod.languages.c.choose import BUILD_SYSTEMS
 from dsprod.pipeline.session import new_scratch, remove_stale_scratch
@@ -310,6 +310,47 @@ async def status(session: pipeline.Session) -> Result:
         "store": session.store.describe(),
         "channels": {level: [_package(p) for p in packages] for level, packages in state.items()},
         "_text": "\n".join(lines),
+    }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.argument("spec")
+@click.option(
+    "--from",
+    "level",
+    type=click.Choice(MATURITY_LEVELS),
+    default="stable",
+    show_default=True,
+    help="The channel the build leaves.",
+)
+@click.option("--reason", required=True, help="Why it is yanked (kept in the promotion log).")
+@common_options
+async def yank(session: pipeline.Session, spec: str, level: str, reason: str) -> Result:
+    """Move a bad build out of a channel into the broken channel (its bytes are kept).
+
+    SPEC is NAME==VERSION or a package file name. The build is copied into the
+    channel named `broken` in channels.yaml (default: broken), sha256 checked,
+    then taken out of the channel; the promotion log records who did it, when
+    and why. Killed at any point, both channels stay valid and a re-run
+    completes it. Other channels holding the same build keep it: yank each.
+    """
+    outcome = await pipeline.yank(session, spec, level, reason)
+    broken = session.settings.channel(BROKEN_LEVEL)
+    if outcome.yank is None:
+        return {
+            "yanked": [],
+            "already_in_broken": outcome.already,
+            "_text": f"{spec}: not in '{session.settings.channel(level)}';"
+            f" already in '{broken}' ({', '.join(outcome.already)})",
+        }
+    package = outcome.yank.package
+    return {
+        **_package(package),
+        "yanked": [package.filename],
+        "from": package.channel,
+        "to": broken,
+        "reason": reason.strip(),
+        "_text": f"{package.filename}: {package.channel} -> {broken} (yanked: {reason.strip()})",
     }
 
 

@@ -5,6 +5,7 @@ when a stage needs it); ``stages.py`` the stages themselves, which return plain
 outcomes the CLI prints; ``channels.py`` turns channel names into URLs.
 """
 
+from dsprod.pipeline.admin import YankOutcome, yank
 from dsprod.pipeline.session import Session
 from dsprod.pipeline.stages import (
     BuildOutcome,
@@ -30,6 +31,7 @@ __all__ = [
     "RunOutcome",
     "Session",
     "TestOutcome",
+    "YankOutcome",
     "build",
     "find_package",
     "owners",
@@ -41,4 +43,5 @@ __all__ = [
     "status",
     "test",
     "transfer_owner",
+    "yank",
 ]
