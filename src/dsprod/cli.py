@@ -298,17 +298,33 @@ async def run(session: pipeline.Session, allow_dirty: bool) -> Result:
 
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.option(
+    "--html",
+    "html_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write a static page of the store into this folder (index.html, its CSS,"
+    " each build's JUnit XML).",
+)
 @common_options
-async def status(session: pipeline.Session) -> Result:
-    """Which versions sit in which channel of the store."""
+async def status(session: pipeline.Session, html_folder: Path | None) -> Result:
+    """Which versions sit in which channel of the store (and with --html, a page of it).
+
+    The page shows each channel's builds with their commit, their test report's
+    summary and JUnit XML, and who put them there when (the promotion log).
+    """
+    page = await pipeline.write_status_page(session, html_folder) if html_folder else None
     state = await pipeline.status(session)
     lines = [session.store.describe()]
     for level, packages in state.items():
         lines.append(f"{level} ({session.settings.channel(level)}): {len(packages)} package(s)")
         lines.extend(f"  {p.name} {p.version} {p.build} [{p.subdir}]" for p in packages)
+    if page is not None:
+        lines.append(f"page: {page}")
     return {
         "store": session.store.describe(),
         "channels": {level: [_package(p) for p in packages] for level, packages in state.items()},
+        **({"page": str(page)} if page else {}),
         "_text": "\n".join(lines),
     }
 

@@ -5,7 +5,7 @@ when a stage needs it); ``stages.py`` the stages themselves, which return plain
 outcomes the CLI prints; ``channels.py`` turns channel names into URLs.
 """
 
-from dsprod.pipeline.admin import YankOutcome, yank
+from dsprod.pipeline.admin import YankOutcome, write_status_page, yank
 from dsprod.pipeline.session import Session
 from dsprod.pipeline.stages import (
     BuildOutcome,
@@ -43,5 +43,6 @@ __all__ = [
     "status",
     "test",
     "transfer_owner",
+    "write_status_page",
     "yank",
 ]

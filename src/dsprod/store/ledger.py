@@ -230,6 +230,10 @@ class Ledger(Protocol):
         """The latest report saved for the package with this sha256."""
         ...
 
+    def load_junit(self, sha256: str) -> bytes | None:
+        """The runner's JUnit XML kept with the report of that package, if there is one."""
+        ...
+
     def append_log(self, entry: PromotionEntry) -> None:
         """Append one entry to the promotion log (never rewritten)."""
         ...

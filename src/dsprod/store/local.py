@@ -393,6 +393,10 @@ class FileLedger:
         report = TestReport.from_json(_json_document(path, data), str(path))
         return report.with_digest(hashlib.sha256(data).hexdigest())
 
+    def load_junit(self, sha256: str) -> bytes | None:
+        path = self.root / "reports" / f"{sha256}.xml"
+        return path.read_bytes() if path.is_file() else None
+
     def append_log(self, entry: PromotionEntry) -> None:
         with _locked(self.root):
             self._append(entry)

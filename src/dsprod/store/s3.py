@@ -569,6 +569,10 @@ class S3Ledger:
         report = TestReport.from_json(_loads(found[0], self._url(key)), self._url(key))
         return report.with_digest(hashlib.sha256(found[0]).hexdigest())
 
+    def load_junit(self, sha256: str) -> bytes | None:
+        found = self.objects.get(self.objects.key(META, "reports", f"{sha256}.xml"))
+        return found[0] if found else None
+
     def append_log(self, entry: PromotionEntry) -> None:
         self._log(_token(), entry)
 
