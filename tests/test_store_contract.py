@@ -43,7 +43,6 @@ from tests.store_servers import (
     CREDENTIALS,
     S3Server,
     running_moto,
-    running_seaweedfs,
 )
 
 pytestmark = pytest.mark.e2e
@@ -53,12 +52,6 @@ FORKS.set_forkserver_preload(["tests.store_writers"])
 KINDS = ("local", "s3-seaweedfs", "s3-moto")
 WRITERS = 8
 PER_WRITER = 25
-
-
-@pytest.fixture(scope="session")
-def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
-        yield server
 
 
 @pytest.fixture(scope="session")

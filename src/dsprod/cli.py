@@ -21,7 +21,13 @@ from rich.markup import escape
 
 from dsprod import __version__, pipeline
 from dsprod.builders.rattler_build import patchelf_folder
-from dsprod.config import BROKEN_LEVEL, ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
+from dsprod.config import (
+    BROKEN_LEVEL,
+    CHANNEL_LEVELS,
+    ENVIRONMENT_OVERRIDES,
+    MATURITY_LEVELS,
+    load_settings,
+)
 from dsprod.errors import DsprodError, InputError
 from dsprod.languages.c.choose import BUILD_SYSTEMS
 from dsprod.pipeline.session import new_scratch, remove_stale_scratch
@@ -367,6 +373,40 @@ async def yank(session: pipeline.Session, spec: str, level: str, reason: str) ->
         "to": broken,
         "reason": reason.strip(),
         "_text": f"{package.filename}: {package.channel} -> {broken} (yanked: {reason.strip()})",
+    }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.argument("levels", nargs=-1, type=click.Choice(CHANNEL_LEVELS))
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="CONFIG_OR_FOLDER",
+    help="The target store: a channels.yaml (any store kind, its channel names) or a folder"
+    " (a local store there).",
+)
+@common_options
+async def mirror(session: pipeline.Session, levels: tuple[str, ...], target: str) -> Result:
+    """Copy this store's channels into another store (all levels, broken too, if none is named).
+
+    Every file is checked by sha256 against the source's index and read back
+    from the target's; what the target holds already is skipped, so a re-run
+    copies only what is missing (and completes a killed run). The target's
+    ledger receives the test reports of the mirrored packages, so promotions
+    there keep working. Other bytes under a name the target holds are refused.
+    """
+    outcome = await pipeline.mirror(
+        session, pipeline.mirror_target(session, target), levels or CHANNEL_LEVELS
+    )
+    return {
+        "store": session.store.describe(),
+        "target": outcome.target,
+        "copied": outcome.copied,
+        "present": outcome.present,
+        "reports": outcome.reports,
+        "_text": f"{outcome.target}: {len(outcome.copied)} file(s) copied,"
+        f" {len(outcome.present)} already there, {outcome.reports} test report(s) added",
     }
 
 

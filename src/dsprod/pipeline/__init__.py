@@ -5,7 +5,14 @@ when a stage needs it); ``stages.py`` the stages themselves, which return plain
 outcomes the CLI prints; ``channels.py`` turns channel names into URLs.
 """
 
-from dsprod.pipeline.admin import YankOutcome, write_status_page, yank
+from dsprod.pipeline.admin import (
+    MirrorOutcome,
+    YankOutcome,
+    mirror,
+    mirror_target,
+    write_status_page,
+    yank,
+)
 from dsprod.pipeline.session import Session
 from dsprod.pipeline.stages import (
     BuildOutcome,
@@ -27,6 +34,7 @@ from dsprod.pipeline.stages import (
 
 __all__ = [
     "BuildOutcome",
+    "MirrorOutcome",
     "RecipeOutcome",
     "RunOutcome",
     "Session",
@@ -34,6 +42,8 @@ __all__ = [
     "YankOutcome",
     "build",
     "find_package",
+    "mirror",
+    "mirror_target",
     "owners",
     "promote",
     "recipe",

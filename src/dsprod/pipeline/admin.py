@@ -7,19 +7,22 @@ written by ``status_page.py``.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod import promote as promotion
-from dsprod.config import BROKEN_LEVEL
-from dsprod.errors import StoreRefused
+from dsprod.config import BROKEN_LEVEL, Settings, load_settings
+from dsprod.errors import InputError, StoreRefused
 from dsprod.pipeline import status_page
 from dsprod.pipeline.session import Session
 from dsprod.pipeline.stages import status
 from dsprod.promote import Yank
-from dsprod.store import lookup
+from dsprod.store import Store, lookup, open_store
 from dsprod.store.base import StoredPackage
 from dsprod.store.ledger import Ledger, PromotionEntry, now
+from dsprod.store.local import LocalStore
 
 
 @dataclass(frozen=True)
@@ -114,3 +117,87 @@ async def _build_row(
         entered_at=entry.time if entry else None,
         entered_how=how,
     )
+
+
+@dataclass(frozen=True)
+class MirrorOutcome:
+    """What ``dsprod mirror`` did, as ``channel/subdir/file`` names in the target store."""
+
+    target: str
+    """The target store's description."""
+    copied: list[str]
+    present: list[str]
+    """Already in the target with the same bytes (a re-run copies nothing twice)."""
+    reports: int
+    """Test reports the target's ledger received (it lacked them)."""
+
+
+def mirror_target(session: Session, target: str) -> Settings:
+    """The settings of the store ``--to`` names: a channels.yaml (any store kind, its own
+    channel names), or a folder (a local store there, this store's channel names).
+
+    The ``DSPROD_*`` variables are not applied to the target's channels.yaml:
+    they describe this command's own store (``DSPROD_STORE`` would make the
+    target the source). Credentials still come from the environment, to the store.
+    """
+    path = Path(target).expanduser()
+    if path.is_file():
+        return load_settings(path.parent, path, environ={})
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--to {target}: neither a channels.yaml nor a folder")
+    location = LocalStore.parse_settings({}, "--to", Path.cwd(), str(path))
+    return dataclasses.replace(session.settings, store=location, source=None)
+
+
+async def mirror(session: Session, target: Settings, levels: Sequence[str]) -> MirrorOutcome:
+    """Copy the channels of ``levels`` into the target store, sha256 checked, resumable.
+
+    Each package is read from this store with its sha256 checked against the
+    channel's index, published into the target's channel of the same level
+    (which refuses other bytes under its name), and read back from the
+    target's index. What the target holds already with the same bytes is
+    skipped, so a second run copies nothing and a killed one is completed by
+    the next. The target's ledger receives each package's test report (and
+    JUnit XML) it lacks, so promotions there rest on the same reports.
+    """
+    source = session.store
+    destination = open_store(target.store)
+    if destination.describe() == source.describe():
+        raise InputError(f"--to names this very store ({source.describe()})")
+    copied: list[str] = []
+    present: list[str] = []
+    reports = 0
+    for level in levels:
+        here, there = session.settings.channel(level), target.channel(level)
+        held = {p.key: p.sha256 for p in await destination.packages(there)}
+        for package in await source.packages(here):
+            name = f"{there}/{package.subdir}/{package.filename}"
+            if held.get(package.key) == package.sha256:
+                present.append(name)
+            else:
+                if package.key in held:
+                    raise StoreRefused(
+                        f"{name} in {destination.describe()} holds other bytes than"
+                        f" {here}/{package.subdir}/{package.filename}; not mirroring over it"
+                    )
+                artifact = await lookup.fetch_artifact(source, package)
+                session.report(f"mirroring {name}")
+                await destination.publish(artifact, there)
+                await lookup.listed(destination, there, artifact)  # the target's index agrees
+                copied.append(name)
+            reports += await _mirror_report(session, destination, package)
+    return MirrorOutcome(destination.describe(), copied, present, reports)
+
+
+async def _mirror_report(session: Session, destination: Store, package: StoredPackage) -> int:
+    """Give the target's ledger the package's test report if it lacks one (1 if it did)."""
+    report = session.store.ledger.load_report(package.sha256)
+    if report is None or destination.ledger.load_report(package.sha256) is not None:
+        return 0
+    junit = session.store.ledger.load_junit(package.sha256)
+    with session.scratch_outside_project("mirror") as folder:
+        xml = folder / "junit.xml"
+        if junit is not None:
+            xml.write_bytes(junit)
+        destination.ledger.save_report(report, xml if junit is not None else None)
+    return 1
