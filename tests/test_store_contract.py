@@ -36,7 +36,7 @@ from dsprod.errors import StoreRefused
 from dsprod.store import Store, lookup, open_store
 from dsprod.store.ledger import OwnerChange
 from tests import store_writers
-from tests.packages import build_package, build_packages, test_report
+from tests.packages import build_package, build_packages, test_report, write_package
 from tests.projects import EXAMPLES, commit_all, dsprod, git
 from tests.store_servers import (
     BUCKET,
@@ -155,6 +155,39 @@ def test_promotion_copies_checked_bytes_and_logs_them(target: Target, tmp_path: 
     assert [p.filename for p in asyncio.run(target.store.packages("testing"))] == [good.filename]
 
 
+def test_a_yank_moves_the_checked_bytes_to_broken_and_is_logged(
+    target: Target, tmp_path: Path
+) -> None:
+    artifact = read_artifact(write_package(tmp_path, "adm-yanked", "1.0"))
+    kept = read_artifact(write_package(tmp_path, "adm-kept", "1.0"))
+    for published in (artifact, kept):
+        asyncio.run(target.store.publish(published, "unstable"))
+        asyncio.run(
+            target.store.copy(
+                asyncio.run(lookup.listed(target.store, "unstable", published)), "stable"
+            )
+        )
+    package = asyncio.run(lookup.listed(target.store, "stable", artifact))
+
+    moved = asyncio.run(
+        promotion.yank(target.store, target.settings, package, "stable", "adm: bad")
+    )
+
+    assert moved.copied
+    assert [p.filename for p in asyncio.run(target.store.packages("stable"))] == [kept.filename]
+    [broken] = asyncio.run(target.store.packages("broken"))
+    assert asyncio.run(lookup.fetch_artifact(target.store, broken)).sha256 == artifact.sha256
+    [entry] = target.store.ledger.read_log()
+    assert (entry.action, entry.source, entry.target, entry.reason) == (
+        "yank",
+        "stable",
+        "broken",
+        "adm: bad",
+    )
+    assert not asyncio.run(target.store.remove(package))  # nothing left to remove
+    assert not target.store.ledger.interrupted()
+
+
 def test_owners_are_claimed_once_and_transferred_with_history(target: Target) -> None:
     ledger = target.store.ledger
     first = ledger.claim_owner("s3-owned", OwnerChange.now("claim", "example.org/a"))
@@ -192,6 +225,7 @@ def test_status_lists_each_channel(target: Target, tmp_path: Path) -> None:
         "unstable": ["s3-shown"],
         "testing": ["s3-shown"],
         "stable": [],
+        "broken": [],
     }
 
 
