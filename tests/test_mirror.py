@@ -24,6 +24,7 @@ from dsprod.errors import StoreRefused
 from dsprod.pipeline import Session, mirror, mirror_target
 from dsprod.progress import silent
 from dsprod.store import open_store
+from dsprod.store.ledger import OwnerChange
 from dsprod.store.local import LocalStore
 from tests.packages import test_report, write_package
 from tests.projects import dsprod
@@ -41,6 +42,7 @@ def source_store(tmp_path: Path, count: int) -> LocalStore:
         asyncio.run(store.publish(read_artifact(path), "unstable"))
     for package in asyncio.run(store.packages("unstable")):
         store.ledger.save_report(test_report(package, commit=None), junit)  # type: ignore[arg-type]
+        store.ledger.claim_owner(package.name, OwnerChange.now("claim", "example.org/adm"))
     first, second = asyncio.run(store.packages("unstable"))[:2]
     asyncio.run(store.copy(first, "testing"))
     asyncio.run(store.copy(second, "broken"))
@@ -60,13 +62,15 @@ def test_a_mirror_copies_every_channel_once_with_its_reports(tmp_path: Path) -> 
     levels = ("unstable", "testing", "stable", "broken")
     first = asyncio.run(mirror(session, target, levels))
     assert len(first.copied) == 5 and first.present == [] and first.reports == 3
+    assert first.owners == ["adm-mirror0", "adm-mirror1", "adm-mirror2"]
     copy = LocalStore(tmp_path / "copy")
     for level in levels:
         assert asyncio.run(copy.packages(level)) == asyncio.run(source.packages(level))
     for package in asyncio.run(source.packages("unstable")):
         assert copy.ledger.load_junit(package.sha256) == source.ledger.load_junit(package.sha256)
     again = asyncio.run(mirror(session, target, levels))
-    assert (again.copied, len(again.present), again.reports) == ([], 5, 0)
+    assert (again.copied, len(again.present), again.reports, again.owners) == ([], 5, 0, [])
+    assert copy.ledger.owners() == source.ledger.owners()  # the claim, as the source made it
 
 
 def test_a_mirror_refuses_damaged_bytes_and_other_bytes_under_a_held_name(tmp_path: Path) -> None:
@@ -119,6 +123,7 @@ def test_mirror_into_s3_killed_midway_completes_and_promotes_there(
     assert code == 0, stderr
     assert result["present"] and result["copied"], result  # what the killed run had not copied
     assert len(result["copied"]) + len(result["present"]) == 10  # 8 unstable, testing, broken
+    assert len(result["owners"]) == 8  # claimed once every channel is in
     code, again, stderr = dsprod(admin, "mirror", "--to", str(target_yaml))
     assert (code, again["copied"], len(again["present"])) == (0, [], 10), stderr
 

@@ -405,8 +405,10 @@ async def mirror(session: pipeline.Session, levels: tuple[str, ...], target: str
         "copied": outcome.copied,
         "present": outcome.present,
         "reports": outcome.reports,
+        "owners": outcome.owners,
         "_text": f"{outcome.target}: {len(outcome.copied)} file(s) copied,"
-        f" {len(outcome.present)} already there, {outcome.reports} test report(s) added",
+        f" {len(outcome.present)} already there, {outcome.reports} test report(s) and"
+        f" {len(outcome.owners)} owner(s) added",
     }
 
 

@@ -130,6 +130,8 @@ class MirrorOutcome:
     """Already in the target with the same bytes (a re-run copies nothing twice)."""
     reports: int
     """Test reports the target's ledger received (it lacked them)."""
+    owners: list[str]
+    """Package names whose owner the target's ledger received (it had none)."""
 
 
 def mirror_target(session: Session, target: str) -> Settings:
@@ -158,7 +160,9 @@ async def mirror(session: Session, target: Settings, levels: Sequence[str]) -> M
     target's index. What the target holds already with the same bytes is
     skipped, so a second run copies nothing and a killed one is completed by
     the next. The target's ledger receives each package's test report (and
-    JUnit XML) it lacks, so promotions there rest on the same reports.
+    JUnit XML) it lacks, so promotions there rest on the same reports, and
+    each mirrored name's owner if it has none, so the repository that owns a
+    name here owns it there.
     """
     source = session.store
     destination = open_store(target.store)
@@ -166,6 +170,7 @@ async def mirror(session: Session, target: Settings, levels: Sequence[str]) -> M
         raise InputError(f"--to names this very store ({source.describe()})")
     copied: list[str] = []
     present: list[str] = []
+    names: set[str] = set()
     reports = 0
     for level in levels:
         here, there = session.settings.channel(level), target.channel(level)
@@ -186,7 +191,9 @@ async def mirror(session: Session, target: Settings, levels: Sequence[str]) -> M
                 await lookup.listed(destination, there, artifact)  # the target's index agrees
                 copied.append(name)
             reports += await _mirror_report(session, destination, package)
-    return MirrorOutcome(destination.describe(), copied, present, reports)
+            names.add(package.name)
+    owners = _mirror_owners(source, destination, names)
+    return MirrorOutcome(destination.describe(), copied, present, reports, owners)
 
 
 async def _mirror_report(session: Session, destination: Store, package: StoredPackage) -> int:
@@ -201,3 +208,15 @@ async def _mirror_report(session: Session, destination: Store, package: StoredPa
             xml.write_bytes(junit)
         destination.ledger.save_report(report, xml if junit is not None else None)
     return 1
+
+
+def _mirror_owners(source: Store, destination: Store, names: set[str]) -> list[str]:
+    """Claim each of ``names`` in the target for its owner here (the claim the source recorded),
+    where the target has no owner for it yet; returns the names claimed."""
+    there = {ownership.name for ownership in destination.ledger.owners()}
+    claimed = []
+    for ownership in source.ledger.owners():
+        if ownership.name in names and ownership.name not in there:
+            destination.ledger.claim_owner(ownership.name, ownership.history[-1])
+            claimed.append(ownership.name)
+    return claimed
