@@ -1,7 +1,8 @@
 """``dsprod status --html`` and ``dsprod yank`` through the real CLI; the page in a real browser.
 
 The page is loaded by Debian's Chromium, headless: a screenshot is kept as a
-test artefact (its path is printed), and the text the browser renders must
+test artefact (its path is printed, and recorded as the test's ``screenshot``
+property in pytest's JUnit XML), and the text the browser renders must
 show every package and version. .ci/test.sh installs chromium and sets
 DSPROD_TEST_BROWSER=required, so in CI the browser test runs: a missing
 browser fails it there, and skips it only on a developer's machine.
@@ -102,7 +103,9 @@ def headless(chromium: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.e2e
-def test_yank_then_the_status_page_in_a_real_browser(tmp_path: Path) -> None:
+def test_yank_then_the_status_page_in_a_real_browser(
+    tmp_path: Path, record_property: pytest.RecordProperty
+) -> None:
     chromium = browser()
     store = LocalStore(tmp_path / "store")
     folder = tmp_path / "admin"
@@ -146,7 +149,8 @@ def test_yank_then_the_status_page_in_a_real_browser(tmp_path: Path) -> None:
     screenshot = tmp_path / "status-page.png"
     headless(chromium, f"--screenshot={screenshot}", "--window-size=1400,1000", page.as_uri())
     assert screenshot.stat().st_size > 10_000
-    print(f"status page screenshot: {screenshot}")
+    print(f"status page screenshot: {screenshot}")  # shown with -s or -rP
+    record_property("screenshot", str(screenshot))  # in the JUnit XML CI keeps
     dom = headless(chromium, "--dump-dom", page.as_uri()).stdout
     parsed = Text()
     parsed.feed(dom)
