@@ -15,6 +15,7 @@ from dsprod.errors import InputError, StoreRefused
 from dsprod.store.base import StoredPackage
 from dsprod.store.local import REMOVALS, LocalStore
 from dsprod.store.repodata import Repodata, compressed
+from tests.fakes import FakeStore
 from tests.packages import test_report, write_package
 from tests.store_checks import assert_consistent
 
@@ -113,3 +114,14 @@ def test_a_removal_a_killed_yank_left_is_completed_before_anything_adopts_its_fi
     assert not (live / package.filename).exists()
     assert not list((store.root / REMOVALS).iterdir())
     assert_consistent(store)
+
+
+def test_a_store_that_cannot_remove_refuses_a_yank_in_one_line(tmp_path: Path) -> None:
+    store = FakeStore(tmp_path / "blobs")
+    artifact = read_artifact(write_package(tmp_path / "pkgs", "adm-gamma", "1.0"))
+    asyncio.run(store.publish(artifact, "stable"))
+    [package] = asyncio.run(store.packages("stable"))
+    settings = load_settings(tmp_path, environ={})
+    with pytest.raises(InputError, match="`dsprod yank` is not supported by this store"):
+        asyncio.run(promotion.yank(store, settings, package, "stable", "bad"))
+    assert asyncio.run(store.packages("broken")) == []
