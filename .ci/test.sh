@@ -25,6 +25,14 @@ if [ -n "$missing_tools" ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq gcc g++ gfortran make pkg-config cmake ninja-build >/dev/null || exit 1
 fi
 
+# Chromium from Debian: the status page's test loads it in a real headless browser (and
+# fails, rather than skips, when DSPROD_TEST_BROWSER=required and chromium is missing).
+if ! command -v chromium >/dev/null 2>&1; then
+  as_root apt-get update -qq || exit 1
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null || exit 1
+fi
+export DSPROD_TEST_BROWSER=required
+
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test,test-servers,dev]' || exit 1
 
 # Lint, format and types first: they take seconds and fail for reasons no test shows.

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from platformdirs import user_cache_dir
 
 from dsprod.builders.rattler_build import patchelf_folder
+from tests.store_servers import S3Server, running_seaweedfs
 
 # The corpus projects hold tests of their own, run by dsprod inside clean envs, not here.
 collect_ignore = ["corpus"]
@@ -31,3 +33,10 @@ def bootstrap_channel() -> Path:
     from dsprod.bootstrap import ensure_bootstrap_channel
 
     return asyncio.run(ensure_bootstrap_channel())
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """One SeaweedFS S3 server for the session (the contract suite, mirror); a prefix per test."""
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server

@@ -5,6 +5,7 @@ imported this module before any thread existed)::
 
     python -m tests.crashing STORE KILL_AT [--tear] publish PACKAGE CHANNEL
     python -m tests.crashing STORE KILL_AT [--tear] promote CHANNEL FILENAME [TARGET]
+    python -m tests.crashing STORE KILL_AT [--tear] yank LEVEL FILENAME REASON
 
 Every call the local store makes that changes the disk (``os.write``,
 ``os.fsync``, ``os.link``, ``os.replace``, ``os.chmod``, ``os.unlink``, and each
@@ -101,6 +102,16 @@ def _operations(store: LocalStore, argv: list[str]) -> Callable[[], Any]:
             await promotion.promote(store, settings, package, *target)
 
         return promote
+    if operation == "yank":
+        level, filename, reason = args
+        settings = load_settings(store.root, environ={"DSPROD_STORE": str(store.root)})
+
+        async def yank() -> None:
+            channel = settings.channel(level)
+            [package] = [p for p in await store.packages(channel) if p.filename == filename]
+            await promotion.yank(store, settings, package, level, reason)
+
+        return yank
     raise SystemExit(f"unknown operation {operation}")
 
 

@@ -49,6 +49,9 @@ class MemoryLedger:
     def load_report(self, sha256: str) -> TestReport | None:
         return self.reports.get(sha256)
 
+    def load_junit(self, sha256: str) -> bytes | None:
+        return None  # save_report keeps no JUnit XML here
+
     def append_log(self, entry: PromotionEntry) -> None:
         self.log.append(entry)
 

@@ -95,7 +95,8 @@ def test_json_errors_are_one_document(project: Path) -> None:
 
 
 def test_every_command_explains_itself() -> None:
-    for command in ("recipe", "build", "test", "promote", "run", "status", "owner", "bootstrap"):
+    commands = ("recipe", "build", "test", "promote", "run", "status", "owner", "bootstrap")
+    for command in (*commands, "yank", "mirror"):
         result = subprocess.run(
             [sys.executable, "-m", "dsprod", command, "--help"], capture_output=True, text=True
         )

@@ -27,6 +27,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
         "unstable": "unstable",
         "testing": "testing",
         "stable": "stable",
+        "broken": "broken",
     }
     assert settings.dependency_channels == ("conda-forge",)
     assert settings.source is None
@@ -45,9 +46,10 @@ def test_found_by_walking_up_and_paths_relative_to_the_file(tmp_path: Path) -> N
     write(tmp_path, "store: {kind: local, path: shared/store}\nchannels: {stable: release}\n")
     project = tmp_path / "a" / "b"
     project.mkdir(parents=True)
-    settings = load_settings(project, environ={})
+    settings = load_settings(project, environ={"DSPROD_CHANNEL_BROKEN": "adm-yanked"})
     assert settings.store.path == (tmp_path / "shared" / "store").resolve()
     assert settings.channel("stable") == "release"
+    assert settings.channel("broken") == "adm-yanked"
     assert settings.channel("testing") == "testing"
 
 
@@ -63,6 +65,7 @@ def test_found_by_walking_up_and_paths_relative_to_the_file(tmp_path: Path) -> N
         ("channels: {unstable: unstäble}\n", "'channels.unstable' must be a channel name"),
         ("channels: {stable: ..}\n", "'channels.stable' must be a channel name"),
         ("channels: {stable: testing}\n", "must have distinct names"),
+        ("channels: {broken: stable}\n", "must have distinct names"),
         ("dependency_channels: conda-forge\n", "'dependency_channels' must be a non-empty list"),
         ("dependency_channels: []\n", "'dependency_channels' must be a non-empty list"),
         ("- a\n- b\n", "expected a mapping at the top level, got list"),

@@ -164,3 +164,48 @@ def test_a_killed_promotion_is_finished_and_logged_exactly_once(
         store.ledger.append_log(log[0])
         assert store.ledger.read_log() == [*log, log[0]]
     assert kills >= 76  # before each of its 60 steps, and halfway through its 16 writes
+
+
+def test_a_killed_yank_leaves_both_channels_valid_and_is_completed_and_logged_once(
+    tmp_path: Path, packages: tuple[Path, Path]
+) -> None:
+    """Killed at every step of a yank: stable lists the file with its bytes or neither, the bytes
+    are in one of the channels at least, and the re-run (or the next lookup) completes it."""
+    first, _ = packages
+    template = LocalStore(tmp_path / "template")
+    asyncio.run(template.publish(read_artifact(first), "unstable"))
+    [package] = asyncio.run(template.packages("unstable"))
+    template.ledger.save_report(test_report(package), None)
+    settings = load_settings(tmp_path, environ={"DSPROD_STORE": str(template.root)})
+    asyncio.run(promotion.promote(template, settings, package, "stable"))
+    operation = ("yank", "stable", package.filename, "adm: a crash test")
+    points = boundaries(template.root, *operation)
+    kills = 0
+    for step, tear in points:
+        root = tmp_path / f"store-{step}-{tear}"
+        shutil.copytree(template.root, root)
+        kills += run_child(root, step, *operation, tear=tear) < 0
+        for channel in ("stable", "broken"):
+            if (root / "channels" / channel / "noarch" / "repodata.json").exists():
+                assert_readable(root / "channels" / channel / "noarch")
+        held = [
+            sha256_of(live / package.filename)
+            for live in (
+                root / "channels" / "stable" / "noarch",
+                root / "channels" / "broken" / "noarch",
+            )
+            if (live / package.filename).exists()
+        ]
+        assert package.sha256 in held, "the bytes left stable before they reached broken"
+        store = LocalStore(root)
+        settings = load_settings(tmp_path, environ={"DSPROD_STORE": str(root)})
+        asyncio.run(promotion.finish_interrupted(store))  # what `dsprod yank` does first
+        stable = asyncio.run(store.packages("stable"))
+        if stable:  # the re-run
+            asyncio.run(promotion.yank(store, settings, stable[0], "stable", "adm: re-run"))
+        assert asyncio.run(store.packages("stable")) == []
+        assert [p.sha256 for p in asyncio.run(store.packages("broken"))] == [package.sha256]
+        yanks = [e for e in store.ledger.read_log() if e.action == "yank"]
+        assert len(yanks) == 1, f"step {step}, tear {tear}: {yanks}"
+        assert_consistent(store)
+    assert kills == len(points) >= 40  # before each of its steps, and halfway through writes

@@ -21,7 +21,13 @@ from rich.markup import escape
 
 from dsprod import __version__, pipeline
 from dsprod.builders.rattler_build import patchelf_folder
-from dsprod.config import ENVIRONMENT_OVERRIDES, MATURITY_LEVELS, load_settings
+from dsprod.config import (
+    BROKEN_LEVEL,
+    CHANNEL_LEVELS,
+    ENVIRONMENT_OVERRIDES,
+    MATURITY_LEVELS,
+    load_settings,
+)
 from dsprod.errors import DsprodError, InputError
 from dsprod.languages.c.choose import BUILD_SYSTEMS
 from dsprod.pipeline.session import new_scratch, remove_stale_scratch
@@ -298,18 +304,111 @@ async def run(session: pipeline.Session, allow_dirty: bool) -> Result:
 
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.option(
+    "--html",
+    "html_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write a static page of the store into this folder (index.html, its CSS,"
+    " each build's JUnit XML).",
+)
 @common_options
-async def status(session: pipeline.Session) -> Result:
-    """Which versions sit in which channel of the store."""
+async def status(session: pipeline.Session, html_folder: Path | None) -> Result:
+    """Which versions sit in which channel of the store (and with --html, a page of it).
+
+    The page shows each channel's builds with their commit, their test report's
+    summary and JUnit XML, and who put them there when (the promotion log).
+    """
+    page = await pipeline.write_status_page(session, html_folder) if html_folder else None
     state = await pipeline.status(session)
     lines = [session.store.describe()]
     for level, packages in state.items():
         lines.append(f"{level} ({session.settings.channel(level)}): {len(packages)} package(s)")
         lines.extend(f"  {p.name} {p.version} {p.build} [{p.subdir}]" for p in packages)
+    if page is not None:
+        lines.append(f"page: {page}")
     return {
         "store": session.store.describe(),
         "channels": {level: [_package(p) for p in packages] for level, packages in state.items()},
+        **({"page": str(page)} if page else {}),
         "_text": "\n".join(lines),
+    }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.argument("spec")
+@click.option(
+    "--from",
+    "level",
+    type=click.Choice(MATURITY_LEVELS),
+    default="stable",
+    show_default=True,
+    help="The channel the build leaves.",
+)
+@click.option("--reason", required=True, help="Why it is yanked (kept in the promotion log).")
+@common_options
+async def yank(session: pipeline.Session, spec: str, level: str, reason: str) -> Result:
+    """Move a bad build out of a channel into the broken channel (its bytes are kept).
+
+    SPEC is NAME==VERSION or a package file name. The build is copied into the
+    channel named `broken` in channels.yaml (default: broken), sha256 checked,
+    then taken out of the channel; the promotion log records who did it, when
+    and why. Killed at any point, both channels stay valid and a re-run
+    completes it. Other channels holding the same build keep it: yank each.
+    """
+    outcome = await pipeline.yank(session, spec, level, reason)
+    broken = session.settings.channel(BROKEN_LEVEL)
+    if outcome.yank is None:
+        return {
+            "yanked": [],
+            "already_in_broken": outcome.already,
+            "_text": f"{spec}: not in '{session.settings.channel(level)}';"
+            f" already in '{broken}' ({', '.join(outcome.already)})",
+        }
+    package = outcome.yank.package
+    return {
+        **_package(package),
+        "yanked": [package.filename],
+        "from": package.channel,
+        "to": broken,
+        "reason": reason.strip(),
+        "_text": f"{package.filename}: {package.channel} -> {broken} (yanked: {reason.strip()})",
+    }
+
+
+@main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
+@click.argument("levels", nargs=-1, type=click.Choice(CHANNEL_LEVELS))
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="CONFIG_OR_FOLDER",
+    help="The target store: a channels.yaml (any store kind, its channel names) or a folder"
+    " (a local store there).",
+)
+@common_options
+async def mirror(session: pipeline.Session, levels: tuple[str, ...], target: str) -> Result:
+    """Copy this store's channels into another store (all levels, broken too, if none is named).
+
+    Every file is checked by sha256 against the source's index and read back
+    from the target's; what the target holds already is skipped, so a re-run
+    copies only what is missing (and completes a killed run). The target's
+    ledger receives the test reports of the mirrored packages, so promotions
+    there keep working. Other bytes under a name the target holds are refused.
+    """
+    outcome = await pipeline.mirror(
+        session, pipeline.mirror_target(session, target), levels or CHANNEL_LEVELS
+    )
+    return {
+        "store": session.store.describe(),
+        "target": outcome.target,
+        "copied": outcome.copied,
+        "present": outcome.present,
+        "reports": outcome.reports,
+        "owners": outcome.owners,
+        "_text": f"{outcome.target}: {len(outcome.copied)} file(s) copied,"
+        f" {len(outcome.present)} already there, {outcome.reports} test report(s) and"
+        f" {len(outcome.owners)} owner(s) added",
     }
 
 

@@ -33,6 +33,10 @@ def _store_variable(kind: str, key: str) -> str:
 
 
 MATURITY_LEVELS = ("unstable", "testing", "stable")
+BROKEN_LEVEL = "broken"
+"""Where ``dsprod yank`` moves a bad build (conda-forge's ``broken`` label): not a maturity level,
+nothing is promoted into it, but its channel is named in channels.yaml like theirs."""
+CHANNEL_LEVELS = (*MATURITY_LEVELS, BROKEN_LEVEL)
 
 # Environment variable -> what it overrides; shown in --help and the README.
 ENVIRONMENT_OVERRIDES: dict[str, str] = {
@@ -50,11 +54,12 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "DSPROD_CHANNEL_UNSTABLE": "name of the unstable channel",
     "DSPROD_CHANNEL_TESTING": "name of the testing channel",
     "DSPROD_CHANNEL_STABLE": "name of the stable channel",
+    "DSPROD_CHANNEL_BROKEN": "name of the channel yanked builds go to",
     "DSPROD_DEPENDENCY_CHANNELS": "comma-separated dependency channels ('bootstrap': host-made)",
     **{
         f"DSPROD_{level.upper()}_TOKEN": f"write token of the {level} channel (quetz), unless"
         f" channels.{level}.token_env names another variable"
-        for level in MATURITY_LEVELS
+        for level in CHANNEL_LEVELS
     },
 }
 
@@ -66,7 +71,7 @@ _VARIABLE = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
 def default_token_variable(level: str) -> str:
-    """The variable holding a maturity channel's write token when channels.yaml names none."""
+    """The variable holding a channel's write token when channels.yaml names none."""
     return f"DSPROD_{level.upper()}_TOKEN"
 
 
@@ -94,7 +99,7 @@ class Settings:
     store: StoreSettings
     """The store kind's own validated section (``kind`` and, for a local store, ``path``)."""
     channels: Mapping[str, str]
-    """Maturity level (unstable/testing/stable) -> channel name in the store."""
+    """Level (unstable/testing/stable, and broken) -> channel name in the store."""
     dependency_channels: tuple[str, ...]
     """Channels builds and test envs resolve dependencies from (names, URLs or paths)."""
     source: Path | None
@@ -185,10 +190,10 @@ def _validate(
 
     channels_raw = raw.get("channels", {})
     _expect(isinstance(channels_raw, dict), where, "channels", "a mapping", channels_raw)
-    _reject_unknown(channels_raw, set(MATURITY_LEVELS), where, "channels.")
+    _reject_unknown(channels_raw, set(CHANNEL_LEVELS), where, "channels.")
     channels: dict[str, str] = {}
     token_variables: dict[str, str] = {}
-    for level in MATURITY_LEVELS:
+    for level in CHANNEL_LEVELS:
         entry = channels_raw.get(level, level)
         if isinstance(entry, dict):
             name, variable = _channel_entry(entry, where, f"channels.{level}")
@@ -198,7 +203,9 @@ def _validate(
         _expect(_is_channel_name(entry), where, f"channels.{level}", _CHANNEL_NAME_RULE, entry)
         channels[level] = entry
     if len(set(channels.values())) != len(channels):
-        raise InputError(f"{where}: channels: the three maturity channels must have distinct names")
+        raise InputError(
+            f"{where}: channels: the maturity channels and the broken one must have distinct names"
+        )
 
     deps = raw.get("dependency_channels", ["conda-forge"])
     _expect(
@@ -286,7 +293,7 @@ def _store_settings(
 
 def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
     channels = dict(settings.channels)
-    for level in MATURITY_LEVELS:
+    for level in CHANNEL_LEVELS:
         if name := environ.get(f"DSPROD_CHANNEL_{level.upper()}"):
             _expect(
                 _is_channel_name(name),
@@ -303,7 +310,9 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
             bool(deps), "DSPROD_DEPENDENCY_CHANNELS", "value", "comma-separated channels", value
         )
     if len(set(channels.values())) != len(channels):
-        raise InputError("DSPROD_CHANNEL_*: the three maturity channels must have distinct names")
+        raise InputError(
+            "DSPROD_CHANNEL_*: the maturity channels and the broken one must have distinct names"
+        )
     return Settings(
         store=settings.store,
         channels=channels,

@@ -19,6 +19,12 @@ as an intent before the copy and logged after it, and every promotion first
 finishes the intents of promotions whose process died (``finish_interrupted``):
 logged if their copy reached the target channel, dropped if it did not. A
 re-run therefore never meets an unlogged copy as "already there".
+
+A yank (``yank``) is the way back down: a bad build leaves a channel for the
+broken channel (conda-forge's ``broken`` label), bytes first: copied into
+broken, then removed from the channel (``Removable.remove``), logged like a
+promotion with its reason. Its intent names the channel it leaves, and it
+happened once that channel no longer lists it.
 """
 
 from __future__ import annotations
@@ -33,10 +39,10 @@ from typing import Any
 from dsprod.artifact import Artifact, read_paths
 from dsprod.conda.licenses import is_known_license
 from dsprod.conda.version import NotPep440, is_final
-from dsprod.config import CONFIG_FILE, MATURITY_LEVELS, Settings
+from dsprod.config import BROKEN_LEVEL, CONFIG_FILE, MATURITY_LEVELS, Settings
 from dsprod.errors import InputError, StoreRefused, VerifyFailed
-from dsprod.store.base import Store, StoredPackage
-from dsprod.store.ledger import PromotionEntry, TestReport, actor, now
+from dsprod.store.base import Removable, Store, StoredPackage
+from dsprod.store.ledger import Intent, PromotionEntry, TestReport, actor, now
 from dsprod.store.lookup import fetch_artifact
 
 _NOARCH_PYTHON_PLACES = (
@@ -65,6 +71,16 @@ class Promotion:
     target_level: str
     copied: bool
     forced: bool
+
+
+@dataclass(frozen=True)
+class Yank:
+    """A build moved out of a channel into the broken channel."""
+
+    package: StoredPackage
+    source_level: str
+    copied: bool
+    """Whether its bytes entered the broken channel now (False: they were there already)."""
 
 
 def highest_level_for(pep440_version: str | None) -> str:
@@ -129,6 +145,7 @@ async def promote(
     target_level = target_level or highest_level_for(pep440_version)
     levels = levels_to(target_level)
     found = report_mismatches(report, package, artifact.extra.commit)
+    found.extend(await yanked(store, settings, package))
     installed_by: dict[str, frozenset[str]] = {}  # sha256 -> paths, for this call's channels
     for level in levels[1:]:
         found.extend(await clobbered(store, settings.channel(level), artifact, installed_by))
@@ -161,6 +178,14 @@ async def promote(
     return steps
 
 
+async def yanked(store: Store, settings: Settings, package: StoredPackage) -> list[str]:
+    """A yanked build goes up no more: the broken channel holding these bytes is a broken rule."""
+    broken = settings.channel(BROKEN_LEVEL)
+    if any(p.sha256 == package.sha256 for p in await store.packages(broken)):
+        return [f"it was yanked (the '{broken}' channel holds these bytes; see the promotion log)"]
+    return []
+
+
 def channel_policy_problems(settings: Settings, level: str, artifact: Artifact) -> list[str]:
     """The rules of channels.yaml's ``policy.<level>`` that ``artifact`` breaks (one line each).
 
@@ -186,7 +211,64 @@ async def finish_interrupted(store: Store) -> None:
     short before its index swap is adopted by ``packages()``, so it counts too).
     """
     for intent in store.ledger.interrupted():
-        store.ledger.finish(intent, happened=await _holds(store, intent.channel, intent.entry))
+        store.ledger.finish(intent, happened=await _happened(store, intent))
+
+
+async def yank(
+    store: Store, settings: Settings, package: StoredPackage, source_level: str, reason: str
+) -> Yank:
+    """Move ``package`` out of the ``source_level`` channel into the broken channel, logged.
+
+    Its bytes are copied into broken (sha256 checked) before the channel lets
+    go of them, so no crash can lose them; the store's removal keeps the
+    channel valid at every instant. The log entry is announced as an intent
+    first and earned once the channel no longer lists the package, so a
+    killed yank is logged once, by whichever command finishes it.
+    """
+    if not isinstance(store, Removable):
+        raise InputError(
+            f"{store.describe()} cannot take a package out of a channel yet;"
+            " `dsprod yank` is not supported by this store"
+        )
+    if not reason.strip():
+        raise InputError("--reason: say why the build is yanked (the promotion log keeps it)")
+    if source_level == BROKEN_LEVEL or package.channel == settings.channel(BROKEN_LEVEL):
+        raise InputError(f"{package.filename} is in the broken channel already")
+    await finish_interrupted(store)
+    report = store.ledger.load_report(package.sha256)
+    entry = PromotionEntry(
+        time=now(),
+        who=actor(),
+        action="yank",
+        package=package.filename,
+        subdir=package.subdir,
+        name=package.name,
+        version=package.version,
+        build=package.build,
+        sha256=package.sha256,
+        source=source_level,
+        target=BROKEN_LEVEL,
+        test_report=report.report_path if report else None,
+        forced=False,
+        overridden_rules=(),
+        test_report_sha256=report.report_sha256 if report else None,
+        reason=reason.strip(),
+    )
+    intent = store.ledger.begin(entry, package.channel)
+    try:
+        copied = await store.copy(package, settings.channel(BROKEN_LEVEL))
+        await store.remove(package)
+    except Exception:
+        store.ledger.finish(intent, happened=await _happened(store, intent))
+        raise
+    store.ledger.finish(intent, happened=True)
+    return Yank(package, source_level, copied)
+
+
+async def _happened(store: Store, intent: Intent) -> bool:
+    """Whether an intent's step is done: a copy's target lists it, a yank's channel does not."""
+    holds = await _holds(store, intent.channel, intent.entry)
+    return not holds if intent.entry.action == "yank" else holds
 
 
 async def _copy_logged(

@@ -5,6 +5,14 @@ when a stage needs it); ``stages.py`` the stages themselves, which return plain
 outcomes the CLI prints; ``channels.py`` turns channel names into URLs.
 """
 
+from dsprod.pipeline.admin import (
+    MirrorOutcome,
+    YankOutcome,
+    mirror,
+    mirror_target,
+    write_status_page,
+    yank,
+)
 from dsprod.pipeline.session import Session
 from dsprod.pipeline.stages import (
     BuildOutcome,
@@ -26,12 +34,16 @@ from dsprod.pipeline.stages import (
 
 __all__ = [
     "BuildOutcome",
+    "MirrorOutcome",
     "RecipeOutcome",
     "RunOutcome",
     "Session",
     "TestOutcome",
+    "YankOutcome",
     "build",
     "find_package",
+    "mirror",
+    "mirror_target",
     "owners",
     "promote",
     "recipe",
@@ -41,4 +53,6 @@ __all__ = [
     "status",
     "test",
     "transfer_owner",
+    "write_status_page",
+    "yank",
 ]

@@ -135,6 +135,26 @@ class Reindexable(Protocol):
         ...
 
 
+@runtime_checkable
+class Removable(Protocol):
+    """A store that can take a package out of a channel (``dsprod yank``'s last step).
+
+    Apart from the Store interface because every other operation only adds:
+    a store kind that cannot remove yet is refused by ``dsprod yank`` with a
+    one-line error, and everything else works on it as before.
+    """
+
+    async def remove(self, package: StoredPackage) -> bool:
+        """Take ``package`` out of its channel's index and the channel; False if not there.
+
+        The caller keeps its bytes elsewhere first (a yank copies them to the
+        broken channel). Killed at any point, the channel stays valid (it lists
+        the file with its bytes, or neither), and running it again completes it.
+        Raises StoreRefused when the channel holds other bytes under that name.
+        """
+        ...
+
+
 class StoreSettings(Protocol):
     """A store kind's validated ``store:`` section."""
 

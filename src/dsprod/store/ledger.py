@@ -107,7 +107,10 @@ class TestReport:
 
 @dataclass(frozen=True)
 class PromotionEntry:
-    """One line of the promotion log: who copied which bytes where, on which report."""
+    """One line of the promotion log: who copied which bytes where, on which report.
+
+    ``action`` is ``promote``, or ``yank`` for a build moved out of a channel into
+    the broken channel (``dsprod yank``, with its reason)."""
 
     time: str
     who: str
@@ -127,6 +130,8 @@ class PromotionEntry:
     overridden_rules: tuple[str, ...]
     test_report_sha256: str | None = None
     """sha256 of the report file's bytes the promotion rested on (None in older lines)."""
+    reason: str | None = None
+    """Why an administrator did it: a yank's ``--reason`` (None for a promotion)."""
 
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)
@@ -208,7 +213,8 @@ class Intent:
 
     entry: PromotionEntry
     channel: str
-    """The channel the copy goes to (the entry names its maturity level)."""
+    """The channel the copy goes to (the entry names its maturity level); a yank's: the channel
+    the package leaves (what decides whether it happened)."""
     token: str
     """How the ledger finds this record again."""
 
@@ -222,6 +228,10 @@ class Ledger(Protocol):
 
     def load_report(self, sha256: str) -> TestReport | None:
         """The latest report saved for the package with this sha256."""
+        ...
+
+    def load_junit(self, sha256: str) -> bytes | None:
+        """The runner's JUnit XML kept with the report of that package, if there is one."""
         ...
 
     def append_log(self, entry: PromotionEntry) -> None:

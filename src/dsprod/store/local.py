@@ -7,6 +7,7 @@ Layout under the store root::
     promotions.log          (JSON lines, append-only)
     owners.json             (package name -> owner and the history of changes)
     intents/<id>.json       (promotions under way, written before their copy)
+    removals/<id>.json      (files leaving a channel: a yank under way)
     .staging/               (files and indexes being prepared; same filesystem as channels/)
     .lock                   (serialises writers: many CI runners may share a store)
 
@@ -41,6 +42,16 @@ comes next finishes or discards what it left, and never needs a human:
   its reader skips a torn line. An entry is announced as an intent before its
   copy (``FileLedger.begin``); a promotion whose process died is finished from
   its intent by the next one (``promote.finish_interrupted``).
+* A removal (``remove``, a yank's last step) is the one change that takes a
+  file out of a channel, and adoption works against it: a file the index stops
+  listing is indexed again by the next writer or lookup. Removing the file
+  first would instead leave, for a while, an index listing a file that is not
+  there (a reader's solve would pick it and fail to download it). So a removal
+  is recorded first (``removals/<id>.json``, written whole), then the index
+  swapped without the record, then the file unlinked, then the record
+  dropped; and every holder of the lock completes the removals it finds
+  before anything else, so before any adoption. A reader sees the file listed
+  and present, or neither, at every instant.
 """
 
 from __future__ import annotations
@@ -80,6 +91,7 @@ STAGING = ".staging"
 OLDER_TEMPS = ".incoming-"
 """How older versions named the files they prepared inside a channel's subdir."""
 INTENTS = "intents"
+REMOVALS = "removals"
 LOG = "promotions.log"
 
 DEFAULT_PATH = Path(".dsprod") / "store"
@@ -156,6 +168,9 @@ class LocalStore:
         folder = self.channel_dir(channel)
         if not folder.is_dir():
             return found
+        if _removals_pending(self.root) and os.access(self.root, os.W_OK):
+            with _locked(self.root):  # completes them: what a killed yank left goes now
+                pass
         subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
         _sweep_if_idle(self.root, *subdirs)
         for live in subdirs:
@@ -173,6 +188,34 @@ class LocalStore:
 
     async def fetch(self, package: StoredPackage) -> Path:
         return self.channel_dir(package.channel) / package.subdir / package.filename
+
+    async def remove(self, package: StoredPackage) -> bool:
+        """Take ``package`` out of its channel (index, then file; see the crash-safety note).
+
+        The caller keeps the bytes elsewhere first (a yank copies them to the
+        broken channel): this is the one operation that unlinks a package file.
+        False if the channel held neither the file nor a record of it.
+        """
+        live = self.channel_dir(package.channel) / package.subdir
+        path = live / package.filename
+        with _locked(self.root):
+            index = Repodata.read(live / "repodata.json", package.subdir)
+            if not (package.filename in index.listed or path.exists()):
+                return False
+            if path.exists() and sha256_of(path) != package.sha256:
+                raise StoreRefused(
+                    f"{path}: other bytes than the {package.sha256[:12]}... asked to be removed"
+                    f" from channel '{package.channel}'; not removing it"
+                )
+            record = {"channel": package.channel, "subdir": package.subdir}
+            record["filename"] = package.filename
+            folder = self.root / REMOVALS
+            folder.mkdir(exist_ok=True)
+            removal = folder / f"{os.getpid()}-{uuid.uuid4().hex}.json"
+            _atomic_write(self.root, removal, json.dumps(record, sort_keys=True).encode())
+            _fsync(folder)
+            _complete_removal(self.root, removal)
+        return True
 
     # -- internals (the lock is held) -------------------------------------------
 
@@ -234,7 +277,7 @@ class LocalStore:
             index.add(package.name, record_of(package))
         if incoming is not None:
             index.add(incoming.name, record_of(incoming))
-        self._swap_index(live, index, incoming)
+        _swap_index(self.root, live, index, incoming)
 
     async def reindex(self, channel: str) -> list[str]:
         """Rebuild the channel's indexes from its package files with rattler's indexer.
@@ -264,26 +307,55 @@ class LocalStore:
                         force=True,
                     )
                     index = Repodata.read(staged / "repodata.json", subdir)
-                    self._swap_index(live, index, None)
+                    _swap_index(self.root, live, index, None)
         return subdirs
 
-    def _swap_index(self, live: Path, index: Repodata, incoming: Path | None) -> None:
-        """Write ``index`` and its ``.zst`` in staging, link ``incoming`` in, then swap both in."""
-        document = index.to_bytes()
-        with _staging(self.root) as staging:
-            prepared = (("repodata.json", document), ("repodata.json.zst", compressed(document)))
-            for name, data in prepared:
-                handle = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                try:
-                    _write_all(handle, data)
-                    os.fsync(handle)
-                finally:
-                    os.close(handle)
-            if incoming is not None:
-                os.link(incoming, live / incoming.name)  # fails rather than replaces a name
-            os.replace(staging / "repodata.json.zst", live / "repodata.json.zst")
-            os.replace(staging / "repodata.json", live / "repodata.json")
+
+def _swap_index(root: Path, live: Path, index: Repodata, incoming: Path | None) -> None:
+    """Write ``index`` and its ``.zst`` in staging, link ``incoming`` in, then swap both in."""
+    document = index.to_bytes()
+    with _staging(root) as staging:
+        prepared = (("repodata.json", document), ("repodata.json.zst", compressed(document)))
+        for name, data in prepared:
+            handle = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                _write_all(handle, data)
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+        if incoming is not None:
+            os.link(incoming, live / incoming.name)  # fails rather than replaces a name
+        os.replace(staging / "repodata.json.zst", live / "repodata.json.zst")
+        os.replace(staging / "repodata.json", live / "repodata.json")
+    _fsync(live)
+
+
+def _removals_pending(root: Path) -> bool:
+    """Whether a killed yank left a removal to complete (one stat when none ever did)."""
+    folder = root / REMOVALS
+    return folder.is_dir() and any(folder.iterdir())
+
+
+def _complete_removals(root: Path) -> None:
+    """Finish every removal a killed writer left (lock held), before anything can adopt its file."""
+    folder = root / REMOVALS
+    if folder.is_dir():
+        for removal in sorted(folder.glob("*.json")):
+            _complete_removal(root, removal)
+
+
+def _complete_removal(root: Path, removal: Path) -> None:
+    """Unlist the recorded file, unlink it, forget the record (lock held; each step idempotent)."""
+    record = _json_document(removal, removal.read_bytes())
+    live = root / "channels" / record["channel"] / record["subdir"]
+    index = Repodata.read(live / "repodata.json", record["subdir"])
+    if index.remove(record["filename"]):
+        _swap_index(root, live, index, None)
+    if (live / record["filename"]).exists():
+        os.unlink(live / record["filename"])
         _fsync(live)
+    os.unlink(removal)
+    _fsync(removal.parent)
 
 
 class FileLedger:
@@ -321,6 +393,10 @@ class FileLedger:
         data = path.read_bytes()  # read once: the digest is of the very bytes parsed
         report = TestReport.from_json(_json_document(path, data), str(path))
         return report.with_digest(hashlib.sha256(data).hexdigest())
+
+    def load_junit(self, sha256: str) -> bytes | None:
+        path = self.root / "reports" / f"{sha256}.xml"
+        return path.read_bytes() if path.is_file() else None
 
     def append_log(self, entry: PromotionEntry) -> None:
         with _locked(self.root):
@@ -519,13 +595,15 @@ def _locked(root: Path) -> Iterator[None]:
     """Hold the store's write lock (an flock, released if the process dies).
 
     Holding it, nothing in ``.staging/`` can belong to a live writer: what is
-    there was left by a killed one, and goes.
+    there was left by a killed one, and goes; a removal a killed writer left
+    is completed first thing (before the holder could adopt its file).
     """
     root.mkdir(parents=True, exist_ok=True)
     with (root / ".lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             _sweep(root)
+            _complete_removals(root)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -23,27 +23,32 @@ async def by_spec(store: Store, channel: str, spec: str) -> StoredPackage:
     ``spec`` is ``NAME==VERSION`` (which must have a single build there) or a
     package file name (``hello-ds-1.0-gabc.conda``), which names one build.
     """
-    spec = spec.strip()
-    if spec.endswith(PACKAGE_SUFFIXES):
-        matches = [p for p in await store.packages(channel) if p.filename == spec]
-    else:
-        name, separator, version = spec.partition("==")
-        if not separator or not name.strip() or not version.strip():
-            raise InputError(
-                f"'{spec}': expected NAME==VERSION or a package file name"
-                " (NAME-VERSION-BUILD.conda)"
-            )
-        matches = [
-            p
-            for p in await store.packages(channel)
-            if p.name == name.strip() and p.version == version.strip()
-        ]
+    matches = await matching(store, channel, spec)
     if not matches:
-        raise InputError(f"{spec} is not in channel '{channel}'")
+        raise InputError(f"{spec.strip()} is not in channel '{channel}'")
     if len(matches) > 1:
         files = ", ".join(sorted(f"{p.subdir}/{p.filename}" for p in matches))
-        raise InputError(f"{spec} has several builds in '{channel}' ({files}); name one by file")
+        raise InputError(
+            f"{spec.strip()} has several builds in '{channel}' ({files}); name one by file"
+        )
     return matches[0]
+
+
+async def matching(store: Store, channel: str, spec: str) -> list[StoredPackage]:
+    """Every package of ``channel`` that ``spec`` (as ``by_spec`` reads it) names."""
+    spec = spec.strip()
+    if spec.endswith(PACKAGE_SUFFIXES):
+        return [p for p in await store.packages(channel) if p.filename == spec]
+    name, separator, version = spec.partition("==")
+    if not separator or not name.strip() or not version.strip():
+        raise InputError(
+            f"'{spec}': expected NAME==VERSION or a package file name (NAME-VERSION-BUILD.conda)"
+        )
+    return [
+        p
+        for p in await store.packages(channel)
+        if p.name == name.strip() and p.version == version.strip()
+    ]
 
 
 async def listed(store: Store, channel: str, artifact: Artifact) -> StoredPackage:

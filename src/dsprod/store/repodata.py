@@ -154,11 +154,21 @@ class Repodata:
         section = _section(filename)
         key = _compact(filename)
         if filename in self.listed:  # its file went missing, and comes again: rare
-            lines = self.sections[section].split(b",\n")
-            self.sections[section] = b",\n".join(x for x in lines if not x.startswith(key + b":"))
+            self.remove(filename)
         line = key + b":" + _compact(record)
         self.sections[section] += b",\n" + line if self.sections[section] else line
         self.listed.add(filename)
+
+    def remove(self, filename: str) -> bool:
+        """Stop listing ``filename``; False if it was not listed (a yank's path, so rare)."""
+        if filename not in self.listed:
+            return False
+        section = _section(filename)
+        key = _compact(filename) + b":"
+        lines = self.sections[section].split(b",\n")
+        self.sections[section] = b",\n".join(x for x in lines if not x.startswith(key))
+        self.listed.discard(filename)
+        return True
 
     def to_bytes(self) -> bytes:
         """The document in the one-record-a-line layout (the module docstring shows it)."""

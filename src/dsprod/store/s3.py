@@ -34,6 +34,10 @@ record of every pending package whose bytes are there (sha256 checked), which
 completes the killed publish. A pending object whose package never arrived is
 dropped once it is older than ``LEASE_S`` (its writer is surely gone).
 
+A yank's removal unlists the record (``If-Match``, like an addition) and then
+deletes the object: an object the index does not list is never indexed again
+(only pending ones are), so a kill in between leaves nothing a reader sees.
+
 Readers. ``channel_url`` is the channel over HTTP(S) (path-style under the
 endpoint, or the bucket's AWS URL, or ``read_url``): the bucket must let the
 readers (solvers, test envs, rattler-build) GET the prefix. py-rattler 0.28
@@ -55,7 +59,7 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,6 +254,28 @@ class S3Store:
             destination.write_bytes(data[0])
         return destination
 
+    async def remove(self, package: StoredPackage) -> bool:
+        """Unlist ``package`` (a conditional write of the index), then delete its object.
+
+        The index goes first here: this store indexes again only files announced
+        as pending, never an object the index does not list, so a kill in
+        between leaves an unlisted object nobody serves (the yank's re-run finds
+        the package gone and its bytes in broken), never an index that lists a
+        missing file.
+        """
+        key = self._package_key(package.channel, package.subdir, package.filename)
+        self._complete_pending(package.channel, package.subdir)
+        stored = self.objects.sha256(key)
+        if stored is not None and stored != package.sha256:
+            raise StoreRefused(
+                f"s3://{self.objects.bucket}/{key}: other bytes than the {package.sha256[:12]}..."
+                f" asked to be removed from channel '{package.channel}'; not removing it"
+            )
+        unlisted = self._remove_record(package.channel, package.subdir, package.filename)
+        if stored is not None:
+            self.objects.delete(key)
+        return unlisted or stored is not None
+
     # -- internals ------------------------------------------------------------------
 
     def _channel_key(self, channel: str) -> str:
@@ -290,11 +316,9 @@ class S3Store:
 
     def _add_records(self, channel: str, subdir: str, records: Mapping[str, Any]) -> None:
         """Add records to ``repodata.json`` by conditional writes, retried until one wins."""
-        key = self._index_key(channel, subdir)
-        where = f"s3://{self.objects.bucket}/{key}"
-        for attempt in range(ATTEMPTS):
-            found = self.objects.get(key)
-            repodata = _loads(found[0], where) if found else _empty_repodata(subdir)
+        where = f"s3://{self.objects.bucket}/{self._index_key(channel, subdir)}"
+
+        def add(repodata: dict[str, Any]) -> bool:
             listed = {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
             missing = {}
             for filename, record in records.items():
@@ -302,13 +326,38 @@ class S3Store:
                     missing[filename] = record
                 elif listed[filename]["sha256"] != record["sha256"]:
                     raise StoreRefused(f"{where}: lists other bytes for {filename}")
-            if not missing:
-                return
             for filename, record in missing.items():
                 section = "packages.conda" if filename.endswith(".conda") else "packages"
                 repodata.setdefault(section, {})[filename] = record
+            return bool(missing)
+
+        self._edit_index(channel, subdir, add)
+
+    def _remove_record(self, channel: str, subdir: str, filename: str) -> bool:
+        """Unlist ``filename`` by conditional writes; False if the index did not list it."""
+
+        def remove(repodata: dict[str, Any]) -> bool:
+            return any(
+                repodata.get(section, {}).pop(filename, None) is not None
+                for section in ("packages", "packages.conda")
+            )
+
+        return self._edit_index(channel, subdir, remove)
+
+    def _edit_index(
+        self, channel: str, subdir: str, edit: Callable[[dict[str, Any]], bool]
+    ) -> bool:
+        """Apply ``edit`` to ``repodata.json`` and write it back only if the index is unchanged
+        since read (``If-Match``), reading it again until a write wins; False: nothing to edit."""
+        key = self._index_key(channel, subdir)
+        where = f"s3://{self.objects.bucket}/{key}"
+        for attempt in range(ATTEMPTS):
+            found = self.objects.get(key)
+            repodata = _loads(found[0], where) if found else _empty_repodata(subdir)
+            if not edit(repodata):
+                return False
             if self.objects.replace(key, _dumps(repodata), found[1] if found else None):
-                return
+                return True
             # Full-jitter backoff: writers started together fall out of step. Measured with 8
             # writers x 25 packages on moto: 80 s with no more than 0.05 s, 37-41 s so.
             time.sleep(random.uniform(0, min(0.8, 0.04 * 2 ** min(attempt, 6))))
@@ -569,6 +618,10 @@ class S3Ledger:
             return None
         report = TestReport.from_json(_loads(found[0], self._url(key)), self._url(key))
         return report.with_digest(hashlib.sha256(found[0]).hexdigest())
+
+    def load_junit(self, sha256: str) -> bytes | None:
+        found = self.objects.get(self.objects.key(META, "reports", f"{sha256}.xml"))
+        return found[0] if found else None
 
     def append_log(self, entry: PromotionEntry) -> None:
         self._log(_token(), entry)
