@@ -413,7 +413,7 @@ async def mirror(session: pipeline.Session, levels: tuple[str, ...], target: str
 
 
 @main.command(epilog=EXIT_CODES + "\n\n" + ENVIRONMENT_HELP)
-@click.argument("levels", nargs=-1, type=click.Choice(MATURITY_LEVELS))
+@click.argument("levels", nargs=-1, type=click.Choice(CHANNEL_LEVELS))
 @common_options
 async def reindex(session: pipeline.Session, levels: tuple[str, ...]) -> Result:
     """Rebuild channel indexes from their package files (all levels if none is named).
@@ -422,7 +422,7 @@ async def reindex(session: pipeline.Session, levels: tuple[str, ...]) -> Result:
     keep the indexes up to date one record at a time, and never need it. It
     reads every package of the channel, so it takes as long as the channel is large.
     """
-    done = await pipeline.reindex(session, levels or MATURITY_LEVELS)
+    done = await pipeline.reindex(session, levels or CHANNEL_LEVELS)
     return {
         "store": session.store.describe(),
         "reindexed": {session.settings.channel(level): subdirs for level, subdirs in done.items()},

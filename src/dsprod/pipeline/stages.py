@@ -522,7 +522,7 @@ async def status(session: Session) -> dict[str, list[StoredPackage]]:
 
 
 async def reindex(session: Session, levels: Sequence[str]) -> dict[str, list[str]]:
-    """Rebuild the indexes of these maturity channels from their package files (the repair).
+    """Rebuild the indexes of these levels' channels from their package files (the repair).
 
     Returns the subdirs indexed per level. A store whose server keeps the index
     (quetz, anaconda.org) has nothing dsprod could rebuild: an ``InputError``.
