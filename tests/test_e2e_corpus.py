@@ -2,7 +2,7 @@
 
 Each case folder is copied into a fresh git repository, committed once,
 tagged, and run with the real CLI against one store shared by the whole
-corpus (each case has a package name of its own). ``case.toml`` says what a
+corpus (each case has a package name of its own), two cases at a time. ``case.toml`` says what a
 good tool does with it: how far the package gets, what licence it records,
 how many of the project's own tests pass, and which warnings or error the
 user reads. See ``tests/corpus/README.md``.
@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from tests.projects import (
 pytestmark = pytest.mark.e2e
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
+RUNS_AT_ONCE = 2
 CASES = sorted(path.parent.name for path in CORPUS.glob("*/case.toml"))
 
 
@@ -66,23 +69,63 @@ def license_files_in(package: Path) -> list[str]:
         )
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_corpus_project(
-    case: str, tmp_path: Path, corpus_channel: Path, corpus_store: Path
-) -> None:
+@dataclass(frozen=True)
+class CaseRun:
+    """One case's ``dsprod run --json``: where it ran, and what it said."""
+
+    project: Path
+    code: int
+    result: dict[str, Any]
+    stderr: str
+
+
+def run_case(case: str, folder: Path, store: Path) -> CaseRun:
+    """Copy ``case`` into a fresh git repository in ``folder``, tag it, ``dsprod run`` it."""
     spec = load_case(case)
-    expect = spec.get("expect", {})
-    project = tmp_path / case
+    project = folder / case
     shutil.copytree(CORPUS / case, project, ignore=shutil.ignore_patterns("case.toml"))
     (project / "channels.yaml").write_text(
-        f"store: {{kind: local, path: {corpus_store}}}\ndependency_channels: [bootstrap]\n"
+        f"store: {{kind: local, path: {store}}}\ndependency_channels: [bootstrap]\n"
         + spec.get("channels_yaml", "")
     )
     git(project, "init", "--quiet", "--initial-branch=main")
     commit_all(project, "as upstream ships it")
     git(project, "tag", spec.get("tag", "1.0.0"))
+    return CaseRun(project, *dsprod(project, "run", *spec.get("args", [])))
 
-    code, result, stderr = dsprod(project, "run", *spec.get("args", []))
+
+@pytest.fixture(scope="session")
+def corpus_runs(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    corpus_channel: Path,
+    corpus_store: Path,
+) -> dict[str, CaseRun]:
+    """Every selected case run once, ``RUNS_AT_ONCE`` at a time, into the shared store.
+
+    Two ``dsprod run``s side by side keep both cores busy (each spends part of
+    its time waiting on envs and subprocesses); the store takes concurrent
+    writers, and each case publishes a name of its own.
+    """
+    selected = sorted(
+        {
+            item.callspec.params["case"]
+            for item in request.session.items
+            if getattr(item, "originalname", None) == "test_corpus_project"
+        }
+    )
+    folder = tmp_path_factory.mktemp("corpus")
+    with ThreadPoolExecutor(max_workers=RUNS_AT_ONCE) as pool:
+        runs = pool.map(lambda case: run_case(case, folder, corpus_store), selected)
+        return dict(zip(selected, runs, strict=True))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corpus_project(case: str, corpus_runs: dict[str, CaseRun], corpus_store: Path) -> None:
+    spec = load_case(case)
+    expect = spec.get("expect", {})
+    run = corpus_runs[case]
+    project, code, result, stderr = run.project, run.code, run.result, run.stderr
     said = f"{stderr}\n{result}"
     assert code == expect.get("exit_code", 0), said
     for text in expect.get("warnings", []):
@@ -114,10 +157,10 @@ def test_corpus_project(
             assert (artifact.subdir == "noarch") == expect["noarch"], artifact.subdir
         if expect.get("python_pinned"):
             assert python_pin() in artifact.index["depends"], artifact.index["depends"]
-    if "build_requirements" in expect:
-        build = recipe_build_requirements(project)
-        assert build == expect["build_requirements"], build
         if "license" in expect:
             assert artifact.about.get("license") == expect["license"], artifact.about
         if "license_files" in expect:
             assert license_files_in(packages[0]) == sorted(expect["license_files"])
+    if "build_requirements" in expect:
+        build = recipe_build_requirements(project)
+        assert build == expect["build_requirements"], build
