@@ -32,6 +32,7 @@ import pytest
 import requests
 from platformdirs import user_cache_dir
 
+from dsprod.config import CHANNEL_LEVELS
 from tests.store_servers import free_port
 
 REQUIREMENTS = ("quetz-server==0.10.4", "fastapi<0.137", "starlette<1")
@@ -52,7 +53,8 @@ level = "WARNING"
 [users]
 admins = ["dummy:{admin}"]
 """
-LEVELS = ("unstable", "testing", "stable")
+LEVELS = CHANNEL_LEVELS
+"""Every channel a store names, broken included (``dsprod status`` lists it, a yank writes it)."""
 
 
 def quetz_venv() -> Path:
@@ -85,7 +87,7 @@ def quetz_venv() -> Path:
 
 @dataclass(frozen=True)
 class QuetzStoreAccess:
-    """Three fresh channels on the server and the owner key of each (the tokens)."""
+    """Fresh channels on the server, one per level, and the owner key of each (the tokens)."""
 
     channels: dict[str, str]
     """Maturity level -> quetz channel name."""
@@ -119,7 +121,7 @@ class QuetzServer:
         return session
 
     def new_store(self, prefix: str) -> QuetzStoreAccess:
-        """Three new public channels named ``<prefix>-<random>-<level>``, an owner key each.
+        """New public channels named ``<prefix>-<random>-<level>``, an owner key each.
 
         Each with ttl 0, as dsprod asks: quetz's default lets solvers cache an index 10 h.
         """

@@ -35,11 +35,17 @@ def test_long_and_short_channel_forms_side_by_side(tmp_path: Path) -> None:
         "  stable: {token_env: RELEASE_KEY}\n",
     )
     settings = load_settings(tmp_path, environ={})
-    assert dict(settings.channels) == {"unstable": "nightly", "testing": "qa", "stable": "stable"}
+    assert dict(settings.channels) == {
+        "unstable": "nightly",
+        "testing": "qa",
+        "stable": "stable",
+        "broken": "broken",
+    }
     assert dict(settings.write_tokens().variables) == {
         "nightly": "CI_NIGHTLY_KEY",
         "qa": "DSPROD_TESTING_TOKEN",  # no token_env: the default variable of its level
         "stable": "RELEASE_KEY",
+        "broken": "DSPROD_BROKEN_TOKEN",
     }
 
 

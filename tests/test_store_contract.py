@@ -202,26 +202,25 @@ def test_a_yank_moves_the_checked_bytes_to_broken_and_is_logged(
 ) -> None:
     artifact = read_artifact(write_package(tmp_path, "adm-yanked", "1.0"))
     kept = read_artifact(write_package(tmp_path, "adm-kept", "1.0"))
+    unstable, stable = target.channel("unstable"), target.channel("stable")
     for published in (artifact, kept):
-        asyncio.run(target.store.publish(published, "unstable"))
+        asyncio.run(target.store.publish(published, unstable))
         asyncio.run(
-            target.store.copy(
-                asyncio.run(lookup.listed(target.store, "unstable", published)), "stable"
-            )
+            target.store.copy(asyncio.run(lookup.listed(target.store, unstable, published)), stable)
         )
-    package = asyncio.run(lookup.listed(target.store, "stable", artifact))
+    package = asyncio.run(lookup.listed(target.store, stable, artifact))
     if not isinstance(target.store, Removable):  # a kind that cannot yet: one line, no change
         with pytest.raises(InputError, match="not supported by this store"):
             asyncio.run(promotion.yank(target.store, target.settings, package, "stable", "x"))
-        assert len(asyncio.run(target.store.packages("stable"))) == 2
+        assert len(asyncio.run(target.store.packages(stable))) == 2
         return
 
     yank = promotion.yank(target.store, target.settings, package, "stable", "adm: bad")
     moved = asyncio.run(yank)
 
     assert moved.copied
-    assert [p.filename for p in asyncio.run(target.store.packages("stable"))] == [kept.filename]
-    [broken] = asyncio.run(target.store.packages("broken"))
+    assert [p.filename for p in asyncio.run(target.store.packages(stable))] == [kept.filename]
+    [broken] = asyncio.run(target.store.packages(target.channel("broken")))
     assert asyncio.run(lookup.fetch_artifact(target.store, broken)).sha256 == artifact.sha256
     [entry] = target.store.ledger.read_log()
     assert (entry.action, entry.source, entry.target, entry.reason) == (
