@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -33,7 +31,7 @@ import requests
 from platformdirs import user_cache_dir
 
 from dsprod.config import CHANNEL_LEVELS
-from tests.store_servers import free_port
+from tests.store_servers import free_port, stop
 
 REQUIREMENTS = ("quetz-server==0.10.4", "fastapi<0.137", "starlette<1")
 """quetz-server and the pins it needs today (newer fastapi/starlette break it)."""
@@ -190,13 +188,7 @@ def running_quetz(folder: Path) -> Iterator[QuetzServer]:
         print(f"quetz created and started in {time.monotonic() - started:.1f} s")
         yield server
     finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+        stop(process, log)
 
 
 def _answers(url: str) -> bool:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import boto3
 import botocore.config
@@ -178,13 +179,7 @@ def _server(name: str, command: list[str], folder: Path, port: int) -> Iterator[
         _make_bucket(server)
         yield server
     finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+        stop(process, log)
 
 
 def _answers(url: str) -> bool:
@@ -228,3 +223,14 @@ def _make_bucket(server: S3Server) -> None:
             time.sleep(0.2)
     if server.name == "moto":
         client.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(PUBLIC_READ))  # type: ignore[attr-defined]
+
+
+def stop(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    """Stop a server the tests started, by its pid: TERM, then KILL after 20 s; close its log."""
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    log.close()

@@ -165,7 +165,15 @@ async def promote(
     steps: list[Promotion] = []
     for source_level, level in pairwise(reached):
         source = await _package_in(store, settings.channel(source_level), package)
-        entry = _log_entry(package, source_level, level, report, decision)
+        entry = _log_entry(
+            package,
+            source_level,
+            level,
+            report,
+            "promote",
+            forced=decision.forced,
+            overridden_rules=decision.broken_rules if decision.forced else (),
+        )
         copied = await _copy_logged(store, source, settings.channel(level), entry)
         steps.append(Promotion(package, source_level, level, copied, decision.forced))
     if refused:
@@ -236,24 +244,7 @@ async def yank(
         raise InputError(f"{package.filename} is in the broken channel already")
     await finish_interrupted(store)
     report = store.ledger.load_report(package.sha256)
-    entry = PromotionEntry(
-        time=now(),
-        who=actor(),
-        action="yank",
-        package=package.filename,
-        subdir=package.subdir,
-        name=package.name,
-        version=package.version,
-        build=package.build,
-        sha256=package.sha256,
-        source=source_level,
-        target=BROKEN_LEVEL,
-        test_report=report.report_path if report else None,
-        forced=False,
-        overridden_rules=(),
-        test_report_sha256=report.report_sha256 if report else None,
-        reason=reason.strip(),
-    )
+    entry = _log_entry(package, source_level, BROKEN_LEVEL, report, "yank", reason=reason.strip())
     intent = store.ledger.begin(entry, package.channel)
     try:
         copied = await store.copy(package, settings.channel(BROKEN_LEVEL))
@@ -407,12 +398,17 @@ def _log_entry(
     source_level: str,
     target_level: str,
     report: TestReport | None,
-    decision: Decision,
+    action: str,
+    *,
+    forced: bool = False,
+    overridden_rules: tuple[str, ...] = (),
+    reason: str | None = None,
 ) -> PromotionEntry:
+    """The promotion log's entry for moving ``package`` (a promotion or a yank), now, by us."""
     return PromotionEntry(
         time=now(),
         who=actor(),
-        action="promote",
+        action=action,
         package=package.filename,
         subdir=package.subdir,
         name=package.name,
@@ -422,7 +418,8 @@ def _log_entry(
         source=source_level,
         target=target_level,
         test_report=report.report_path if report else None,
-        forced=decision.forced,
-        overridden_rules=decision.broken_rules if decision.forced else (),
+        forced=forced,
+        overridden_rules=overridden_rules,
         test_report_sha256=report.report_sha256 if report else None,
+        reason=reason,
     )
