@@ -80,6 +80,7 @@ from dsprod.store.ledger import (
     TestReport,
     next_ownership,
 )
+from dsprod.store.repodata import record_of
 
 NOARCH = "noarch"
 META = ".dsprod"
@@ -194,12 +195,7 @@ class S3Store:
     async def publish(self, artifact: Artifact, channel: str) -> bool:
         self._ensure_channel(channel)
         key = self._package_key(channel, artifact.subdir, artifact.filename)
-        record = {
-            **artifact.index,
-            "sha256": artifact.sha256,
-            "md5": _md5_of(artifact.path),
-            "size": artifact.path.stat().st_size,
-        }
+        record = record_of(artifact.path)  # as rattler's indexer (and the local store) make it
         self._complete_pending(channel, artifact.subdir)
         with self._pending(channel, artifact.subdir, artifact.filename, record):
             created = self.objects.create(key, artifact.path.read_bytes(), artifact.sha256)
@@ -761,14 +757,6 @@ def _loads(data: bytes, where: str) -> Any:
         return json.loads(data.decode("utf-8"))
     except ValueError as error:
         raise StoreRefused(f"{where}: not valid JSON ({error}); the store is damaged") from None
-
-
-def _md5_of(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _code(error: botocore.exceptions.ClientError) -> str:
