@@ -1,12 +1,13 @@
 """R's version story: git tags in R syntax -> an R, a conda and a PEP 440 version that order alike.
 
 R spells versions as numbers joined by ``.`` or ``-`` (``1.0-7``), and
-``package_version`` compares them number by number, ``-`` and ``.`` alike, a
-version that another one extends sorting first (``1.0 < 1.0-0``).
-conda-forge publishes CRAN's ``1.0-7`` as ``1.0_7`` (``-`` is not allowed in a
-conda version), and conda/rattler read ``_`` as a separator like ``.``, so
-the conda order is R's, except that conda pads with zeros (``1.0 == 1.0.0``,
-which R tells apart). Every build dsprod makes is one of these
+``package_version`` compares them number by number, ``-`` and ``.`` alike,
+padding the shorter one with zeros (``1.0 == 1.0-0``; measured with R 4.2).
+``utils::compareVersion`` differs only there: it puts a version that another one
+extends first (``1.0 < 1.0-0``). conda-forge publishes CRAN's ``1.0-7`` as
+``1.0_7`` (``-`` is not allowed in a conda version), and conda/rattler read ``_``
+as a separator like ``.`` and pad with zeros too, so the conda order is
+``package_version``'s. Every build dsprod makes is one of these
 (``tests/test_version_r_order.py`` proves that conda orders them as designed and
 that neither R nor the PEP 440 equivalent ever orders two of them the other way):
 
