@@ -47,7 +47,8 @@ python3 -m dsprod bootstrap || exit 1
 # pinned requirements: made here, outside the tests' time, and how long it took is printed.
 python3 -c 'from tests.quetz_server import quetz_venv; quetz_venv()' || exit 1
 
-python3 -m pytest "$@"
+# The 25 slowest tests are listed at the end: where the next minute of CI time goes.
+python3 -m pytest --durations=25 "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "error: pytest collected no tests" >&2
