@@ -54,7 +54,8 @@ class File:
     sha256: str
     md5: str = ""
     size: int = 0
-    committed: bool = False
+    received: bool = False
+    """Its bytes came to the post URL (kept apart until the commit)."""
 
     def record(self) -> dict[str, Any]:
         full_name = f"{self.owner}/{self.name}/{self.version}/{self.basename}"
@@ -194,12 +195,14 @@ class Handler(BaseHTTPRequestHandler):
                          "form_data": {"key": dist_id, "acl": "private"}}  # fmt: skip
         if call == "commit":
             staged = state.staged.pop(payload["dist_id"], None)
-            if staged is None or not staged.committed:
+            if staged is None or not staged.received:
                 raise Refused(400, "nothing uploaded for this dist_id")
             for label in staged.labels:
                 self._may_write(state, owner, label)
             if (owner, name, version, basename) in state.files:
                 raise Refused(409, f"file {basename} already exists")
+            state.path(staged).parent.mkdir(parents=True, exist_ok=True)
+            (state.folder / "staged" / payload["dist_id"]).replace(state.path(staged))
             state.files[(owner, name, version, basename)] = staged
             return 200, staged.record()
         file = _file(state, owner, name, version, basename)
@@ -274,9 +277,9 @@ def _receive(state: State, dist_id: str, content_type: str, body: bytes) -> tupl
         raise Refused(400, "InvalidDigest")
     if hashlib.sha256(data).hexdigest() != staged.sha256:
         raise Refused(400, "the file's sha256 is not the one staged")
-    staged.md5, staged.size, staged.committed = hashlib.md5(data).hexdigest(), len(data), True
-    state.path(staged).parent.mkdir(parents=True, exist_ok=True)
-    state.path(staged).write_bytes(data)
+    staged.md5, staged.size, staged.received = hashlib.md5(data).hexdigest(), len(data), True
+    (state.folder / "staged").mkdir(parents=True, exist_ok=True)
+    (state.folder / "staged" / dist_id).write_bytes(data)  # a second writer's never overwrites
     return 201, {}
 
 
