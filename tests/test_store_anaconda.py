@@ -12,12 +12,14 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from dsprod.artifact import read_artifact
+from dsprod.artifact import Artifact, read_artifact
 from dsprod.config import CHANNEL_LEVELS, load_settings
 from dsprod.errors import StoreRefused
 from dsprod.store import lookup, open_store
@@ -95,3 +97,39 @@ def test_the_unstable_token_publishes_but_cannot_promote_and_no_token_is_ever_sh
     for token in (fake, *owner.tokens.values()):
         assert not any(token in text for text in printed)
         assert not any(token.encode() in data for data in written)
+
+
+def test_writers_racing_for_one_file_name_leave_the_first_bytes_and_refuse_the_others(
+    standin: AnacondaStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six writers at once, three with one build of a file name and three with other bytes:
+    one upload wins (the server answers 409 to a later stage or commit), the writers with
+    its bytes see a no-op, the others a refusal; the label lists the winner only."""
+    owner = standin.new_owner("ana-race", CHANNEL_LEVELS)
+    for name, value in owner.environ(standin.url, tmp_path / "ledger").items():
+        monkeypatch.setenv(name, value)
+    builds = [
+        read_artifact(
+            write_package(tmp_path / str(n), "ana-raced", "1.0", timestamp=1_700_000_000_000 + n)
+        )
+        for n in range(2)
+    ]
+    start = threading.Barrier(6)
+
+    def publish(artifact: Artifact) -> bool | str:
+        settings = load_settings(tmp_path)
+        store = open_store(settings.store, settings.write_tokens())
+        start.wait()
+        try:
+            return asyncio.run(store.publish(artifact, "unstable"))
+        except StoreRefused as refused:
+            return str(refused)
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(publish, [builds[n % 2] for n in range(6)]))
+
+    settings = load_settings(tmp_path)
+    [listed] = asyncio.run(open_store(settings.store).packages("unstable"))
+    won = 0 if listed.sha256 == builds[0].sha256 else 1
+    assert outcomes.count(True) == 1 and outcomes[won::2].count(False) == 2
+    assert all("refusing to overwrite" in str(lost) for lost in outcomes[1 - won :: 2])
