@@ -159,7 +159,7 @@ class Handler(BaseHTTPRequestHandler):
             self._may_write(state, owner, payload["to_channel"])
             if payload["to_channel"] not in file.labels:
                 file.labels.append(payload["to_channel"])
-            return 200, file.record()
+            return 200, [file.record()]  # the files copied, as ``anaconda copy`` lists them
         owner, name, *more = _split(rest, {"package": 2, "release": 3}.get(call, 4))
         key = (owner, name)
         if call == "package":
