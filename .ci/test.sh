@@ -33,7 +33,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export DSPROD_TEST_BROWSER=required
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test,test-servers,dev]' || exit 1
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test,test-servers,anaconda,dev]' || exit 1
 
 # Lint, format and types first: they take seconds and fail for reasons no test shows.
 python3 -m ruff check src tests benchmarks || exit 1

@@ -1,6 +1,6 @@
-"""Publish and promote latency per store: local, S3 on SeaweedFS and moto's server, quetz.
+"""Publish and promote latency per store: local, S3 (SeaweedFS, moto's server), quetz, anaconda.
 
-Run from the repository root (with `pip install -e '.[test,test-servers]'`):
+Run from the repository root (with `pip install -e '.[test,test-servers,anaconda]'`):
 
     python3 benchmarks/bench_store.py [--packages 40]
 
@@ -11,6 +11,12 @@ every package into unstable one after the other, and copies each into testing
 S3, download + sha256 check + upload on quetz), and prints the median and 90th
 percentile of each, in milliseconds. A quetz publish includes waiting for the
 server's background re-index to list the file (what makes it visible).
+
+"anaconda (stand-in)" is the real anaconda-client against the test suite's stand-in
+server (``tests/anaconda_standin.py``), not anaconda.org, which cannot be reached from
+here: its figures are the client's requests and dsprod's checks on loopback, without
+anaconda.org's network, storage or indexing. Its promote downloads the file to check
+its sha256, then copies between labels.
 """
 
 from __future__ import annotations
@@ -30,12 +36,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.anaconda_standin import running_standin  # noqa: E402
 from tests.packages import build_packages  # noqa: E402
 from tests.quetz_server import running_quetz  # noqa: E402
 from tests.store_servers import CREDENTIALS, running_moto, running_seaweedfs  # noqa: E402
 
 from dsprod.artifact import read_artifact  # noqa: E402
-from dsprod.config import Settings, load_settings  # noqa: E402
+from dsprod.config import CHANNEL_LEVELS, Settings, load_settings  # noqa: E402
 from dsprod.store import Store, open_store  # noqa: E402
 
 
@@ -48,13 +55,13 @@ def main() -> None:
         work = Path(scratch)
         names = [f"s3-bench-{n}" for n in range(count)]
         artifacts = [read_artifact(p) for p in build_packages(work / "packages", names)]
-        print(f"{'store':<14} {'operation':<8} {'median ms':>10} {'p90 ms':>8}")
+        print(f"{'store':<20} {'operation':<8} {'median ms':>10} {'p90 ms':>8}")
         for label, environ in _stores(work):
             settings = load_settings(work, environ=environ)
             store = open_store(settings.store, settings.write_tokens())
             for operation, times in asyncio.run(_measure(store, settings, artifacts)).items():
                 p90 = statistics.quantiles(times, n=10)[-1]
-                print(f"{label:<14} {operation:<8} {statistics.median(times):>10.1f} {p90:>8.1f}")
+                print(f"{label:<20} {operation:<8} {statistics.median(times):>10.1f} {p90:>8.1f}")
 
 
 @contextmanager
@@ -74,6 +81,13 @@ def _stores(work: Path) -> Iterator[tuple[str, dict[str, str]]]:
         environ = server.new_store("qtz-bench").environ(server.url, work / "quetz-ledger")
         os.environ.update(environ)  # the channels' tokens
         yield "quetz", environ
+    import binstar_client.inspect_package.conda  # noqa: F401  # its import (~1 s) is not timed
+
+    with running_standin(work / "anaconda") as standin:
+        owner = standin.new_owner("ana-bench", CHANNEL_LEVELS)
+        environ = owner.environ(standin.url, work / "anaconda-ledger")
+        os.environ.update(environ)  # the labels' tokens
+        yield "anaconda (stand-in)", environ
 
 
 async def _measure(store: Store, settings: Settings, artifacts: list) -> dict[str, list[float]]:

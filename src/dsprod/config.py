@@ -42,7 +42,7 @@ CHANNEL_LEVELS = (*MATURITY_LEVELS, BROKEN_LEVEL)
 ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "DSPROD_STORE": (
         "the store's location (a local store's path, an s3 store's s3://BUCKET/PREFIX,"
-        " a quetz server's URL)"
+        " a quetz server's URL, an anaconda store's API URL)"
     ),
     "DSPROD_STORE_KIND": "store kind (one of: " + ", ".join(STORE_KINDS) + ")",
     **{
@@ -57,8 +57,8 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "DSPROD_CHANNEL_BROKEN": "name of the channel yanked builds go to",
     "DSPROD_DEPENDENCY_CHANNELS": "comma-separated dependency channels ('bootstrap': host-made)",
     **{
-        f"DSPROD_{level.upper()}_TOKEN": f"write token of the {level} channel (quetz), unless"
-        f" channels.{level}.token_env names another variable"
+        f"DSPROD_{level.upper()}_TOKEN": f"write token of the {level} channel (quetz, anaconda),"
+        f" unless channels.{level}.token_env names another variable"
         for level in CHANNEL_LEVELS
     },
 }

@@ -6,6 +6,7 @@ A new store kind is one module implementing ``base.Store`` (with its own
 
 from __future__ import annotations
 
+from dsprod.store.anaconda import AnacondaStore
 from dsprod.store.base import Store, StoredPackage, StoreKind, StoreSettings, WriteTokens
 from dsprod.store.local import LocalStore
 from dsprod.store.quetz import QuetzStore
@@ -17,6 +18,7 @@ STORE_KINDS: dict[str, StoreKind] = {
     LocalStore.kind: LocalStore,
     S3Store.kind: S3Store,
     QuetzStore.kind: QuetzStore,
+    AnacondaStore.kind: AnacondaStore,
 }
 """Every store kind, by the name channels.yaml gives in ``store.kind``."""
 
