@@ -26,19 +26,22 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import conda_package_streaming.package_streaming as conda_package_streaming
 import pytest
 import rattler
+from packaging.version import Version
+from rattler.exceptions import SolverError
 
 from dsprod import promote as promotion
 from dsprod.artifact import read_artifact
+from dsprod.conda.version import build_string, to_conda_version
 from dsprod.config import Settings, load_settings
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store import Store, lookup, open_store
-from dsprod.store.base import Removable
+from dsprod.store.base import Removable, StoredPackage
 from dsprod.store.ledger import OwnerChange
 from tests import store_writers
 from tests.packages import build_package, test_report, write_package
@@ -231,6 +234,10 @@ def test_a_yank_moves_the_checked_bytes_to_broken_and_is_logged(
     )
     assert not asyncio.run(target.store.remove(package))  # nothing left to remove
     assert not target.store.ledger.interrupted()
+    still = asyncio.run(lookup.listed(target.store, stable, kept))
+    with pytest.raises(StoreRefused, match="other bytes"):
+        asyncio.run(target.store.remove(replace(still, sha256="0" * 64)))
+    assert [p.filename for p in asyncio.run(target.store.packages(stable))] == [kept.filename]
 
 
 def test_owners_are_claimed_once_and_transferred_with_history(target: Target) -> None:
@@ -573,3 +580,114 @@ def test_dsprod_run_on_quetz_writes_each_channel_with_its_own_token_and_never_sh
         assert not any(token in text for text in printed)
         assert not [p for p in written if token.encode() in p.read_bytes()]
         assert not any(token.encode() in data for data in contents)
+
+
+SCN_NAME = "scn-pkg"
+SCN_RC_COMMIT = "c1" * 20
+SCN_BUILDS = (  # in the order CI makes them: (PEP 440 version, commit, tests passed or None)
+    ("1.2.1.dev3+gd3d3d3d", "d3" * 20, True),  # 3 commits after the tag 1.2.0
+    ("1.2.1.dev4+gd4d4d4d", "d4" * 20, None),  # published, never tested
+    ("1.2.1.dev5+gd5d5d5d", "d5" * 20, False),  # its tests failed
+    ("1.2.1rc1", SCN_RC_COMMIT, True),
+    ("1.2.1", SCN_RC_COMMIT, True),  # QA tags the final on the rc's commit
+)
+"""A development cycle of one package as dsprod versions it from git (``vcs/scm.py``:
+setuptools_scm's next-dev version with the commit as local part, then the tags)."""
+
+
+def test_dev_rc_final_reach_the_channels_the_policy_allows_and_solve_there(
+    target: Target, tmp_path: Path
+) -> None:
+    """Dev builds, an rc and the final tagged on the rc's commit, through the real promotion.
+
+    Each build is published to unstable; those whose tests passed go up as far as
+    ``promote`` lets them (what ``dsprod promote`` calls): dev and rc to testing
+    only, refused for stable with the policy's reason; the final to stable. An
+    untested and a failed build stay in unstable. Solving from each channel's URL
+    then gives the newest version that channel holds, in conda's order.
+    """
+    unstable, testing, stable = (target.channel(c) for c in ("unstable", "testing", "stable"))
+    published: dict[str, StoredPackage] = {}
+    reports: dict[str, str] = {}
+    for pep440, commit, passed in SCN_BUILDS:
+        artifact = read_artifact(_scn_build(tmp_path, pep440, commit))
+        asyncio.run(target.store.publish(artifact, unstable))
+        package = asyncio.run(lookup.listed(target.store, unstable, artifact))
+        published[pep440] = package
+        if passed is not None:
+            report = test_report(package, passed=passed, commit=commit)
+            reports[pep440] = target.store.ledger.save_report(report, None).report_sha256
+        public = Version(pep440).public
+        if not passed:
+            problem = "no test report" if passed is None else "its tests failed \\(1 failed\\)"
+            with pytest.raises(StoreRefused, match=f"may not enter testing: {problem}"):
+                asyncio.run(promotion.promote(target.store, target.settings, package))
+            continue
+        steps = asyncio.run(promotion.promote(target.store, target.settings, package))
+        if Version(pep440).is_prerelease:
+            assert [(s.source_level, s.target_level, s.copied) for s in steps] == [
+                ("unstable", "testing", True)
+            ]
+            refusal = f"may not enter stable: version {public} is not a final release"
+            with pytest.raises(StoreRefused, match=refusal):
+                asyncio.run(promotion.promote(target.store, target.settings, package, "stable"))
+        else:
+            assert [(s.source_level, s.target_level, s.copied) for s in steps] == [
+                ("unstable", "testing", True),
+                ("testing", "stable", True),
+            ]
+
+    dev3, dev4, dev5, rc, final = published.values()
+    holds = {unstable: (dev3, dev4, dev5, rc, final), testing: (dev3, rc, final), stable: (final,)}
+    for channel, packages in holds.items():
+        listed = asyncio.run(target.store.packages(channel))
+        assert sorted((p.filename, p.sha256) for p in listed) == sorted(
+            (p.filename, p.sha256) for p in packages
+        )
+    log = target.store.ledger.read_log()
+    assert [(e.action, e.package, e.source, e.target) for e in log] == [
+        ("promote", dev3.filename, "unstable", "testing"),
+        ("promote", rc.filename, "unstable", "testing"),
+        ("promote", final.filename, "unstable", "testing"),
+        ("promote", final.filename, "testing", "stable"),
+    ]
+    pep440_of = {p.filename: v for v, p in published.items()}
+    assert [e.test_report_sha256 for e in log] == [reports[pep440_of[e.package]] for e in log]
+
+    newest = {  # channel -> what each spec resolves to there (None: nothing may)
+        unstable: {"": final, "<1.2.1": rc, "<1.2.1rc1": dev5},
+        testing: {"": final, "<1.2.1": rc, "<1.2.1rc1": dev3},
+        stable: {"": final, "<1.2.1": None},
+    }
+    for channel, expected in newest.items():
+        url = asyncio.run(target.store.channel_url(channel))
+        for bound, package in expected.items():
+            solving = rattler.solve(
+                [url],
+                [f"{SCN_NAME} {bound}".strip()],
+                platforms=[rattler.Subdir.current(), "noarch"],
+            )
+            if package is None:
+                with pytest.raises(SolverError):
+                    asyncio.run(solving)
+                continue
+            [record] = asyncio.run(solving)
+            assert (record.file_name, str(record.version)) == (package.filename, package.version)
+
+
+def _scn_build(folder: Path, pep440: str, commit: str) -> Path:
+    """A package as dsprod's build of ``pep440`` at ``commit`` names and records it (no build)."""
+    version = Version(pep440)
+    return write_package(
+        folder,
+        SCN_NAME,
+        to_conda_version(pep440),
+        build_string(commit, version.local, None),
+        info_files={
+            "info/about.json": {
+                "license": "MIT",
+                "summary": "a package written for a test",
+                "extra": {"dsprod": {"commit": commit, "pep440_version": version.public}},
+            }
+        },
+    )
