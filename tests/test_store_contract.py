@@ -32,17 +32,16 @@ from pathlib import Path
 import conda_package_streaming.package_streaming as conda_package_streaming
 import pytest
 import rattler
-from packaging.version import Version
 from rattler.exceptions import SolverError
 
 from dsprod import promote as promotion
 from dsprod.artifact import read_artifact
-from dsprod.conda.version import build_string, to_conda_version
 from dsprod.config import Settings, load_settings
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store import Store, lookup, open_store
 from dsprod.store.base import Removable, StoredPackage
 from dsprod.store.ledger import OwnerChange
+from dsprod.vcs.scm import VersionInfo, git_version
 from tests import store_writers
 from tests.packages import build_package, test_report, write_package
 from tests.projects import EXAMPLES, commit_all, dsprod, git
@@ -583,20 +582,54 @@ def test_dsprod_run_on_quetz_writes_each_channel_with_its_own_token_and_never_sh
 
 
 SCN_NAME = "scn-pkg"
-SCN_RC_COMMIT = "c1" * 20
-SCN_BUILDS = (  # in the order CI makes them: (PEP 440 version, commit, tests passed or None)
-    ("1.2.1.dev3+gd3d3d3d", "d3" * 20, True),  # 3 commits after the tag 1.2.0
-    ("1.2.1.dev4+gd4d4d4d", "d4" * 20, None),  # published, never tested
-    ("1.2.1.dev5+gd5d5d5d", "d5" * 20, False),  # its tests failed
-    ("1.2.1rc1", SCN_RC_COMMIT, True),
-    ("1.2.1", SCN_RC_COMMIT, True),  # QA tags the final on the rc's commit
-)
-"""A development cycle of one package as dsprod versions it from git (``vcs/scm.py``:
-setuptools_scm's next-dev version with the commit as local part, then the tags)."""
+
+
+@dataclass(frozen=True)
+class ScnBuild:
+    """One build of a development cycle: its version as dsprod computes it, and its package."""
+
+    version: VersionInfo
+    tests_passed: bool | None
+    """None: published but never tested."""
+    path: Path
+
+
+@pytest.fixture(scope="module")
+def scn_cycle(tmp_path_factory: pytest.TempPathFactory) -> list[ScnBuild]:
+    """Dev builds after the tag 1.2.0, the rc 1.2.1rc1, and 1.2.1 tagged on the rc's commit.
+
+    Versioned by dsprod's own ``git_version`` over a real repository (setuptools_scm
+    with dsprod's default scheme: ``1.2.0.post1.dev3`` three commits after ``1.2.0``),
+    and written as packages (``write_package``) named and recorded as dsprod's build
+    names and records them. Once for every store kind (about 1 s of git).
+    """
+    repo = tmp_path_factory.mktemp("scn-repo")
+    packages = tmp_path_factory.mktemp("scn-packages")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_all(repo, "1.2.0")
+    git(repo, "tag", "1.2.0")
+    commit_all(repo, "after 1.2.0")
+    commit_all(repo, "after 1.2.0, again")
+    steps: list[tuple[bool, str | None, bool | None]] = [  # new commit?, tag, tests passed
+        (True, None, True),  # dev3: tests pass
+        (True, None, None),  # dev4: published, never tested
+        (True, None, False),  # dev5: its tests failed
+        (True, "1.2.1rc1", True),
+        (False, "1.2.1", True),  # QA tags the final on the rc's commit
+    ]
+    builds = []
+    for new_commit, tag, passed in steps:
+        if new_commit:
+            commit_all(repo, "work towards 1.2.1")
+        if tag is not None:
+            git(repo, "tag", tag)
+        version = git_version(repo)
+        builds.append(ScnBuild(version, passed, _scn_package(packages, version)))
+    return builds
 
 
 def test_dev_rc_final_reach_the_channels_the_policy_allows_and_solve_there(
-    target: Target, tmp_path: Path
+    target: Target, scn_cycle: list[ScnBuild]
 ) -> None:
     """Dev builds, an rc and the final tagged on the rc's commit, through the real promotion.
 
@@ -606,29 +639,37 @@ def test_dev_rc_final_reach_the_channels_the_policy_allows_and_solve_there(
     untested and a failed build stay in unstable. Solving from each channel's URL
     then gives the newest version that channel holds, in conda's order.
     """
+    assert [b.version.pep440 for b in scn_cycle] == [
+        "1.2.0.post1.dev3",
+        "1.2.0.post1.dev4",
+        "1.2.0.post1.dev5",
+        "1.2.1rc1",
+        "1.2.1",
+    ]
+    assert scn_cycle[3].version.commit == scn_cycle[4].version.commit
     unstable, testing, stable = (target.channel(c) for c in ("unstable", "testing", "stable"))
     published: dict[str, StoredPackage] = {}
     reports: dict[str, str] = {}
-    for pep440, commit, passed in SCN_BUILDS:
-        artifact = read_artifact(_scn_build(tmp_path, pep440, commit))
+    for build in scn_cycle:
+        pep440, passed = build.version.pep440, build.tests_passed
+        artifact = read_artifact(build.path)
         asyncio.run(target.store.publish(artifact, unstable))
         package = asyncio.run(lookup.listed(target.store, unstable, artifact))
         published[pep440] = package
         if passed is not None:
-            report = test_report(package, passed=passed, commit=commit)
+            report = test_report(package, passed=passed, commit=build.version.commit)
             reports[pep440] = target.store.ledger.save_report(report, None).report_sha256
-        public = Version(pep440).public
         if not passed:
             problem = "no test report" if passed is None else "its tests failed \\(1 failed\\)"
             with pytest.raises(StoreRefused, match=f"may not enter testing: {problem}"):
                 asyncio.run(promotion.promote(target.store, target.settings, package))
             continue
         steps = asyncio.run(promotion.promote(target.store, target.settings, package))
-        if Version(pep440).is_prerelease:
+        if not build.version.is_final:
             assert [(s.source_level, s.target_level, s.copied) for s in steps] == [
                 ("unstable", "testing", True)
             ]
-            refusal = f"may not enter stable: version {public} is not a final release"
+            refusal = f"may not enter stable: version {pep440} is not a final release"
             with pytest.raises(StoreRefused, match=refusal):
                 asyncio.run(promotion.promote(target.store, target.settings, package, "stable"))
         else:
@@ -675,19 +716,18 @@ def test_dev_rc_final_reach_the_channels_the_policy_allows_and_solve_there(
             assert (record.file_name, str(record.version)) == (package.filename, package.version)
 
 
-def _scn_build(folder: Path, pep440: str, commit: str) -> Path:
-    """A package as dsprod's build of ``pep440`` at ``commit`` names and records it (no build)."""
-    version = Version(pep440)
+def _scn_package(folder: Path, version: VersionInfo) -> Path:
+    """The package dsprod's build at ``version`` makes, as far as stores and promotion read it."""
     return write_package(
         folder,
         SCN_NAME,
-        to_conda_version(pep440),
-        build_string(commit, version.local, None),
+        version.conda,
+        version.build_string,
         info_files={
             "info/about.json": {
                 "license": "MIT",
                 "summary": "a package written for a test",
-                "extra": {"dsprod": {"commit": commit, "pep440_version": version.public}},
+                "extra": {"dsprod": {"commit": version.commit, "pep440_version": version.pep440}},
             }
         },
     )
