@@ -8,9 +8,10 @@ Builds the packages once (one multi-output rattler-build run), starts each S3
 server and quetz on 127.0.0.1 (as the tests do), then per store: publishes
 every package into unstable one after the other, and copies each into testing
 (``Store.copy``, the step a promotion takes per channel: a server-side copy on
-S3, download + sha256 check + upload on quetz), and prints the median and 90th
-percentile of each, in milliseconds. A quetz publish includes waiting for the
-server's background re-index to list the file (what makes it visible).
+S3, download + sha256 check + upload on quetz), then removes each from testing
+where the store can (``Removable.remove``, a yank's last step), and prints the
+median and 90th percentile of each, in milliseconds. A quetz publish (remove)
+includes waiting for the server's background re-index to list (drop) the file.
 
 "anaconda (stand-in)" is the real anaconda-client against the test suite's stand-in
 server (``tests/anaconda_standin.py``), not anaconda.org, which cannot be reached from
@@ -44,6 +45,7 @@ from tests.store_servers import CREDENTIALS, running_moto, running_seaweedfs  # 
 from dsprod.artifact import read_artifact  # noqa: E402
 from dsprod.config import CHANNEL_LEVELS, Settings, load_settings  # noqa: E402
 from dsprod.store import Store, open_store  # noqa: E402
+from dsprod.store.base import Removable  # noqa: E402
 
 
 def main() -> None:
@@ -103,6 +105,12 @@ async def _measure(store: Store, settings: Settings, artifacts: list) -> dict[st
         started = time.perf_counter()
         await store.copy(package, testing)
         times["promote"].append((time.perf_counter() - started) * 1000)
+    if isinstance(store, Removable):
+        times["remove"] = []
+        for package in await store.packages(testing):
+            started = time.perf_counter()
+            await store.remove(package)
+            times["remove"].append((time.perf_counter() - started) * 1000)
     return times
 
 

@@ -29,20 +29,22 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import conda_package_streaming.package_streaming as conda_package_streaming
 import pytest
 import rattler
+from rattler.exceptions import SolverError
 
 from dsprod import promote as promotion
 from dsprod.artifact import read_artifact
 from dsprod.config import CHANNEL_LEVELS, Settings, load_settings
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store import Store, lookup, open_store
-from dsprod.store.base import Removable
+from dsprod.store.base import Removable, StoredPackage
 from dsprod.store.ledger import OwnerChange
+from dsprod.vcs.scm import VersionInfo, git_version
 from tests import store_writers
 from tests.anaconda_standin import AnacondaStandin, running_standin
 from tests.packages import build_package, test_report, write_package
@@ -249,6 +251,10 @@ def test_a_yank_moves_the_checked_bytes_to_broken_and_is_logged(
     )
     assert not asyncio.run(target.store.remove(package))  # nothing left to remove
     assert not target.store.ledger.interrupted()
+    still = asyncio.run(lookup.listed(target.store, stable, kept))
+    with pytest.raises(StoreRefused, match="other bytes"):
+        asyncio.run(target.store.remove(replace(still, sha256="0" * 64)))
+    assert [p.filename for p in asyncio.run(target.store.packages(stable))] == [kept.filename]
 
 
 def test_owners_are_claimed_once_and_transferred_with_history(target: Target) -> None:
@@ -596,3 +602,155 @@ def test_dsprod_run_on_quetz_writes_each_channel_with_its_own_token_and_never_sh
         assert not any(token in text for text in printed)
         assert not [p for p in written if token.encode() in p.read_bytes()]
         assert not any(token.encode() in data for data in contents)
+
+
+SCN_NAME = "scn-pkg"
+
+
+@dataclass(frozen=True)
+class ScnBuild:
+    """One build of a development cycle: its version as dsprod computes it, and its package."""
+
+    version: VersionInfo
+    tests_passed: bool | None
+    """None: published but never tested."""
+    path: Path
+
+
+@pytest.fixture(scope="module")
+def scn_cycle(tmp_path_factory: pytest.TempPathFactory) -> list[ScnBuild]:
+    """Dev builds after the tag 1.2.0, the rc 1.2.1rc1, and 1.2.1 tagged on the rc's commit.
+
+    Versioned by dsprod's own ``git_version`` over a real repository (setuptools_scm
+    with dsprod's default scheme: ``1.2.0.post1.dev3`` three commits after ``1.2.0``),
+    and written as packages (``write_package``) named and recorded as dsprod's build
+    names and records them. Once for every store kind (about 1 s of git).
+    """
+    repo = tmp_path_factory.mktemp("scn-repo")
+    packages = tmp_path_factory.mktemp("scn-packages")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_all(repo, "1.2.0")
+    git(repo, "tag", "1.2.0")
+    commit_all(repo, "after 1.2.0")
+    commit_all(repo, "after 1.2.0, again")
+    steps: list[tuple[bool, str | None, bool | None]] = [  # new commit?, tag, tests passed
+        (True, None, True),  # dev3: tests pass
+        (True, None, None),  # dev4: published, never tested
+        (True, None, False),  # dev5: its tests failed
+        (True, "1.2.1rc1", True),
+        (False, "1.2.1", True),  # QA tags the final on the rc's commit
+    ]
+    builds = []
+    for new_commit, tag, passed in steps:
+        if new_commit:
+            commit_all(repo, "work towards 1.2.1")
+        if tag is not None:
+            git(repo, "tag", tag)
+        version = git_version(repo)
+        builds.append(ScnBuild(version, passed, _scn_package(packages, version)))
+    return builds
+
+
+def test_dev_rc_final_reach_the_channels_the_policy_allows_and_solve_there(
+    target: Target, scn_cycle: list[ScnBuild]
+) -> None:
+    """Dev builds, an rc and the final tagged on the rc's commit, through the real promotion.
+
+    Each build is published to unstable; those whose tests passed go up as far as
+    ``promote`` lets them (what ``dsprod promote`` calls): dev and rc to testing
+    only, refused for stable with the policy's reason; the final to stable. An
+    untested and a failed build stay in unstable. Solving from each channel's URL
+    then gives the newest version that channel holds, in conda's order.
+    """
+    assert [b.version.pep440 for b in scn_cycle] == [
+        "1.2.0.post1.dev3",
+        "1.2.0.post1.dev4",
+        "1.2.0.post1.dev5",
+        "1.2.1rc1",
+        "1.2.1",
+    ]
+    assert scn_cycle[3].version.commit == scn_cycle[4].version.commit
+    unstable, testing, stable = (target.channel(c) for c in ("unstable", "testing", "stable"))
+    published: dict[str, StoredPackage] = {}
+    reports: dict[str, str] = {}
+    for build in scn_cycle:
+        pep440, passed = build.version.pep440, build.tests_passed
+        artifact = read_artifact(build.path)
+        asyncio.run(target.store.publish(artifact, unstable))
+        package = asyncio.run(lookup.listed(target.store, unstable, artifact))
+        published[pep440] = package
+        if passed is not None:
+            report = test_report(package, passed=passed, commit=build.version.commit)
+            reports[pep440] = target.store.ledger.save_report(report, None).report_sha256
+        if not passed:
+            problem = "no test report" if passed is None else "its tests failed \\(1 failed\\)"
+            with pytest.raises(StoreRefused, match=f"may not enter testing: {problem}"):
+                asyncio.run(promotion.promote(target.store, target.settings, package))
+            continue
+        steps = asyncio.run(promotion.promote(target.store, target.settings, package))
+        if not build.version.is_final:
+            assert [(s.source_level, s.target_level, s.copied) for s in steps] == [
+                ("unstable", "testing", True)
+            ]
+            refusal = f"may not enter stable: version {pep440} is not a final release"
+            with pytest.raises(StoreRefused, match=refusal):
+                asyncio.run(promotion.promote(target.store, target.settings, package, "stable"))
+        else:
+            assert [(s.source_level, s.target_level, s.copied) for s in steps] == [
+                ("unstable", "testing", True),
+                ("testing", "stable", True),
+            ]
+
+    dev3, dev4, dev5, rc, final = published.values()
+    holds = {unstable: (dev3, dev4, dev5, rc, final), testing: (dev3, rc, final), stable: (final,)}
+    for channel, packages in holds.items():
+        listed = asyncio.run(target.store.packages(channel))
+        assert sorted((p.filename, p.sha256) for p in listed) == sorted(
+            (p.filename, p.sha256) for p in packages
+        )
+    log = target.store.ledger.read_log()
+    assert [(e.action, e.package, e.source, e.target) for e in log] == [
+        ("promote", dev3.filename, "unstable", "testing"),
+        ("promote", rc.filename, "unstable", "testing"),
+        ("promote", final.filename, "unstable", "testing"),
+        ("promote", final.filename, "testing", "stable"),
+    ]
+    pep440_of = {p.filename: v for v, p in published.items()}
+    assert [e.test_report_sha256 for e in log] == [reports[pep440_of[e.package]] for e in log]
+
+    newest = {  # channel -> what each spec resolves to there (None: nothing may)
+        unstable: {"": final, "<1.2.1": rc, "<1.2.1rc1": dev5},
+        testing: {"": final, "<1.2.1": rc, "<1.2.1rc1": dev3},
+        stable: {"": final, "<1.2.1": None},
+    }
+    for channel, expected in newest.items():
+        url = asyncio.run(target.store.channel_url(channel))
+        for bound, package in expected.items():
+            solving = rattler.solve(
+                [url],
+                [f"{SCN_NAME} {bound}".strip()],
+                platforms=[rattler.Subdir.current(), "noarch"],
+            )
+            if package is None:
+                with pytest.raises(SolverError):
+                    asyncio.run(solving)
+                continue
+            [record] = asyncio.run(solving)
+            assert (record.file_name, str(record.version)) == (package.filename, package.version)
+
+
+def _scn_package(folder: Path, version: VersionInfo) -> Path:
+    """The package dsprod's build at ``version`` makes, as far as stores and promotion read it."""
+    return write_package(
+        folder,
+        SCN_NAME,
+        version.conda,
+        version.build_string,
+        info_files={
+            "info/about.json": {
+                "license": "MIT",
+                "summary": "a package written for a test",
+                "extra": {"dsprod": {"commit": version.commit, "pep440_version": version.pep440}},
+            }
+        },
+    )

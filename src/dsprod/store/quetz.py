@@ -25,6 +25,20 @@ Promotion. quetz has no copy call: ``copy`` downloads the file from the source
 channel, checks its sha256 against the source channel's index, and uploads the
 bytes into the target channel (the server checks the sha256 again on arrival).
 
+Removal (``dsprod yank``'s last step, after the bytes were copied to broken).
+quetz deletes one package file with ``DELETE /api/channels/<channel>/packages/
+<name>/versions/<subdir>/<file>`` (quetz 0.10.4, ``quetz/main.py``): it drops the
+version from its database and its package store, then re-indexes the subdir in
+a background task. quetz lets the same keys delete that may upload (the
+channel's owner or maintainer role, or the package's), so the channel's write
+token (``WriteTokens``) removes too. Before deleting, ``remove`` reads the
+version's record (``GET`` on the same path; its ``info`` holds the sha256 quetz
+computed on upload and lists in the index) and refuses other bytes than the
+ones asked for; afterwards it waits until the index no longer lists the file,
+as a publish waits until it does. A remove killed after its request is
+completed by quetz's own re-index; running it again finds no version and
+returns False.
+
 The ledger (test reports, the promotion log, owners) cannot live in quetz: it
 lives in a folder named by ``store.ledger`` (relative to channels.yaml), kept as
 the local store keeps its own, which every writer must share (a network
@@ -52,7 +66,7 @@ from dsprod.store.local import FileLedger
 
 NOARCH = "noarch"
 INDEX_WAIT_S = 60.0
-"""How long a publish waits for quetz's background re-index to list the uploaded file."""
+"""How long a publish (a remove) waits for quetz's background re-index to list (drop) a file."""
 TIMEOUT_S = 60.0
 """Seconds any one request may take (connect and read)."""
 _URL = re.compile(r"https?://[^\s/@?#]+(/[^\s?#]*)?")
@@ -157,6 +171,45 @@ class QuetzStore:
         self._download(package, destination)
         return destination
 
+    async def remove(self, package: StoredPackage) -> bool:
+        """Delete the package version from its channel, then wait until the index drops it.
+
+        False if quetz holds no such version (after waiting for a removal whose
+        re-index is still running); refused if quetz's record of it has other bytes.
+        """
+        channel, subdir, filename = package.channel, package.subdir, package.filename
+        version_url = (
+            f"{self.url}/api/channels/{quote(channel)}/packages/{quote(package.name)}"
+            f"/versions/{quote(subdir)}/{quote(filename)}"
+        )
+        with self._errors(f"reading {filename} in channel '{channel}'"):
+            answer = self.http.get(version_url, timeout=TIMEOUT_S)
+        if answer.status_code == 404:
+            self._await_unlisted(channel, subdir, filename)
+            return False
+        if answer.status_code != 200:
+            self._refuse(answer, f"reading {filename} in channel '{channel}'")
+        try:
+            recorded = answer.json()["info"]["sha256"]
+        except (ValueError, KeyError, TypeError):
+            raise StoreRefused(f"{version_url}: not a quetz package version") from None
+        if recorded != package.sha256:
+            raise StoreRefused(
+                f"{self._file_url(channel, subdir, filename)}: other bytes than the"
+                f" {package.sha256[:12]}... asked to be removed from channel '{channel}';"
+                " not removing it"
+            )
+        token = self.tokens.token(channel)
+        with self._errors(f"removing {filename} from channel '{channel}'"):
+            answer = self.http.delete(version_url, headers={"X-API-Key": token}, timeout=TIMEOUT_S)
+        if answer.status_code in (401, 403):
+            self._refuse_token(channel, answer)
+        removed = answer.status_code == 200
+        if not removed and answer.status_code != 404:  # 404: another remover was first
+            self._refuse(answer, f"removing {filename} from channel '{channel}'")
+        self._await_unlisted(channel, subdir, filename)
+        return removed
+
     # -- internals ------------------------------------------------------------------
 
     def _upload(self, channel: str, subdir: str, filename: str, path: Path) -> bool:
@@ -203,6 +256,19 @@ class QuetzStore:
                 raise StoreRefused(
                     f"quetz store at {self.url}: channel '{channel}' accepted {filename} but its"
                     f" index did not list it within {INDEX_WAIT_S:.0f} s"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    def _await_unlisted(self, channel: str, subdir: str, filename: str) -> None:
+        """Wait until quetz's background re-index no longer lists the removed file."""
+        deadline = time.monotonic() + INDEX_WAIT_S
+        delay = 0.02
+        while filename in self._records(channel, subdir):
+            if time.monotonic() > deadline:
+                raise StoreRefused(
+                    f"quetz store at {self.url}: channel '{channel}' removed {filename} but its"
+                    f" index still listed it after {INDEX_WAIT_S:.0f} s"
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
