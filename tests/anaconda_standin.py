@@ -29,6 +29,7 @@ import hashlib
 import json
 import re
 import threading
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,7 +124,10 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         try:
             with state.lock:
-                status, answer = self._route(state, method, self.path.split("?")[0], body)
+                # percent-decoded, as any web server does: the client quotes the basename in
+                # stage and commit (a version with '+' arrives as %2B) but not elsewhere
+                path = urllib.parse.unquote(self.path.split("?")[0])
+                status, answer = self._route(state, method, path, body)
         except Refused as refused:
             status, answer = refused.status, {"error": str(refused)}
         if isinstance(answer, Path):
