@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 from dsprod.artifact import Artifact, read_artifact, read_paths
 from dsprod.errors import StoreRefused
+from dsprod.promote import clobbered
 from dsprod.store.base import PathIndexed, StoredPackage
 from dsprod.store.local import PATHS, LocalStore
 from dsprod.store.path_index import PathIndex, installed_paths
+from tests.fakes import FakeStore
 from tests.packages import write_package
 
 # Fast and self-contained: also run when dsprod tests its own installed package.
@@ -220,3 +222,33 @@ def test_the_index_answers_as_a_full_read_after_any_publishes_copies_and_removal
     scratch = PathIndex(folder / "scratch.sqlite3")
     scratch.rebuild(listed, reader(store, "testing"))
     assert kept.contents() == scratch.contents()
+
+
+def test_the_clobber_check_says_the_same_with_the_index_and_without_it(tmp_path: Path) -> None:
+    """The local store answers from its index; a store without one has every package read."""
+    local = LocalStore(tmp_path / "store")
+    plain = FakeStore(tmp_path / "blobs")
+    assert not isinstance(plain, PathIndexed)
+    residents = [
+        package_installing(tmp_path / "r", "pi-mod", ("site-packages/mod/__init__.py",)),
+        package_installing(tmp_path / "r", "pi-docs", ("share/doc/a.txt", "share/doc/b.txt")),
+        package_installing(tmp_path / "r", "pi-tool", ("bin/tool",)),
+    ]
+    for artifact in residents:
+        for store in (local, plain):
+            asyncio.run(store.publish(artifact, "testing"))
+    newcomer = package_installing(
+        tmp_path / "n",
+        "pi-new",
+        ("lib/python3.12/site-packages/mod/__init__.py", "share/doc/a.txt", "share/doc/b.txt"),
+    )
+    same_name = package_installing(tmp_path / "s", "pi-docs", ("share/doc/a.txt",), build="1")
+    for artifact in (newcomer, same_name):
+        with_index = asyncio.run(clobbered(local, "testing", artifact, {}))
+        assert sorted(with_index) == sorted(asyncio.run(clobbered(plain, "testing", artifact, {})))
+    assert sorted(asyncio.run(clobbered(local, "testing", newcomer, {}))) == [
+        "its files clobber those of pi-docs-1.0-0.conda in 'testing':"
+        " share/doc/a.txt, share/doc/b.txt",
+        "its files clobber those of pi-mod-1.0-0.conda in 'testing': site-packages/mod/__init__.py",
+    ]
+    assert asyncio.run(clobbered(local, "testing", same_name, {})) == []  # another build of it
