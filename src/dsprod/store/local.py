@@ -20,9 +20,14 @@ atomically, so a reader sees the old index or the new one, never half of one.
 Cost (design note). A publish or copy adds one record to the index, made from
 the package's own ``info/index.json`` (``repodata.py``: its layout lets a writer
 add a line without parsing the others), so its cost does not grow with the
-channel beyond one read and one write of the index's bytes and one directory
-read. Rebuilding an index from every package file is the explicit repair,
-``reindex`` (``dsprod reindex``), never a publish's path.
+channel beyond one read and one write of the index's bytes (and their zstd
+compression, done while the index is written). The directory read that finds
+files a crash left unlisted, and the check of the index's every line, are only
+done when the subdir changed since its last writer left it (``settled.py``).
+Rebuilding an index from every package file is the explicit repair,
+``reindex`` (``dsprod reindex``), never a publish's path. A promotion's clobber
+check asks the channel's path index (``installing``, ``path_index.py``) instead
+of reading every package.
 
 Crash safety (design note). A writer may be killed at any instruction; whoever
 comes next finishes or discards what it left, and never needs a human:
@@ -215,10 +220,11 @@ class LocalStore:
     async def installing(
         self, channel: str, listed: Sequence[StoredPackage], paths: frozenset[str]
     ) -> dict[StoredPackage, frozenset[str]]:
-        """Which of ``listed`` install any of ``paths``: the channel's path index, brought up to
-        date with ``listed`` first (``path_index``; only packages new to it are read).
+        """Which of ``listed`` install any of ``paths``, from the channel's path index.
 
-        A store this process may not write gets the index built for the query, in memory.
+        The index is first brought to ``listed`` (``path_index``: only packages
+        new to it are read). A store this process may not write gets an index
+        built in memory for the one query.
         """
         read = self._paths_reader(channel)
         if not os.access(self.root, os.W_OK):
