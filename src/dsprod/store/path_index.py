@@ -188,9 +188,10 @@ class PathIndex:
         connection = sqlite3.connect(self.database)
         try:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if version == 0:  # new: no write at all when it exists already
+                connection.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+            elif version != SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(f"{self.database}: schema {version}, not ours")
-            connection.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
         except BaseException:
             connection.close()
             raise
