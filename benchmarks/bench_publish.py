@@ -12,9 +12,15 @@ Then it times, in this process:
 * first publish: the first ``LocalStore.publish`` into that index (which, on an
   index written by another indexer, also converts it to the store's layout);
 * publish: the median of ``--rounds`` further publishes of new packages;
-* promote: the median of as many ``LocalStore.copy`` of those packages into
-  ``testing`` (the store's part of ``dsprod promote``: sha256 checked, copied,
-  indexed);
+* copy: the median of as many ``LocalStore.copy`` of those packages into
+  ``testing`` (the store's part of a promotion: sha256 checked, copied, indexed);
+* first promote: one ``dsprod promote`` of a tested package into ``testing``
+  (``promote.promote``: the test report, the yank and clobbering checks against
+  the whole ``testing`` channel, the copy, the log). The local store's path
+  index of ``testing`` does not exist yet: this one builds it, reading every
+  package's file list once, as any store made before the index would;
+* promote: the median of as many further ``dsprod promote`` (the index then
+  reads only what the channel gained since);
 * listing: one ``LocalStore.packages`` of ``unstable`` (what every lookup reads).
 
 Wall-clock and CPU time are both given: on a machine shared with other work,
@@ -36,11 +42,15 @@ from typing import Any
 
 from rattler import Subdir
 from rattler.index import index_fs
-from tests.packages import write_package
+from tests.packages import test_report, write_package
 
-from dsprod.artifact import read_artifact
+from dsprod import promote
+from dsprod.artifact import Artifact, read_artifact
+from dsprod.config import load_settings
 from dsprod.store.base import StoredPackage
 from dsprod.store.local import LocalStore
+
+COMMIT = "0" * 40
 
 
 def pool_of(folder: Path, count: int) -> list[Path]:
@@ -70,25 +80,59 @@ def timed(operation: Coroutine[Any, Any, object]) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
+def new_package(folder: Path, name: str) -> Artifact:
+    """A package as ``dsprod build`` records one (its commit and PEP 440 version)."""
+    about = {"license": "MIT", "summary": "a package written for a benchmark"}
+    about["extra"] = {"dsprod": {"commit": COMMIT, "pep440_version": "1.0"}}
+    return read_artifact(write_package(folder, name, "1.0", info_files={"info/about.json": about}))
+
+
+def stored(artifact: Artifact) -> StoredPackage:
+    return StoredPackage(
+        "unstable",
+        artifact.subdir,
+        artifact.filename,
+        artifact.name,
+        artifact.version,
+        artifact.build,
+        artifact.sha256,
+    )
+
+
+def tested(store: LocalStore, artifact: Artifact) -> StoredPackage:
+    """``artifact`` in unstable with a passing test report, ready to be promoted."""
+    asyncio.run(store.publish(artifact, "unstable"))
+    package = stored(artifact)
+    store.ledger.save_report(test_report(package, commit=COMMIT), None)
+    return package
+
+
 def measure(scratch: Path, pool: list[Path], size: int, rounds: int) -> dict[str, float]:
     store = filled_store(scratch / f"store-{size}", pool[:size])
-    new = [
-        read_artifact(write_package(scratch / f"new-{size}", f"lst-benchnew{n}", "1.0"))
-        for n in range(rounds + 1)
-    ]
+    settings = load_settings(scratch, environ={"DSPROD_STORE": str(store.root)})
+    folder = scratch / f"new-{size}"
+    new = [new_package(folder, f"lst-benchnew{n}") for n in range(rounds + 1)]
     first, _ = timed(store.publish(new[0], "unstable"))
     publishes = [timed(store.publish(artifact, "unstable")) for artifact in new[1:]]
-    stored = [
-        StoredPackage("unstable", a.subdir, a.filename, a.name, a.version, a.build, a.sha256)
-        for a in new[1:]
+    copies = [timed(store.copy(stored(artifact), "testing")) for artifact in new[1:]]
+    candidates = [tested(store, new_package(folder, f"lst-benchup{n}")) for n in range(rounds + 1)]
+    # each promotion with a store opened anew, as each `dsprod promote` command opens it
+    first_promote, _ = timed(
+        promote.promote(LocalStore(store.root), settings, candidates[0], "testing")
+    )
+    promotes = [
+        timed(promote.promote(LocalStore(store.root), settings, p, "testing"))
+        for p in candidates[1:]
     ]
-    promotes = [timed(store.copy(package, "testing")) for package in stored]
     listing, _ = timed(store.packages("unstable"))
     return {
         "packages": size,
         "first_publish_s": first,
         "publish_s": statistics.median(wall for wall, _ in publishes),
         "publish_cpu_s": statistics.median(cpu for _, cpu in publishes),
+        "copy_s": statistics.median(wall for wall, _ in copies),
+        "copy_cpu_s": statistics.median(cpu for _, cpu in copies),
+        "first_promote_s": first_promote,
         "promote_s": statistics.median(wall for wall, _ in promotes),
         "promote_cpu_s": statistics.median(cpu for _, cpu in promotes),
         "listing_s": listing,
@@ -109,7 +153,16 @@ def main() -> None:
         print(json.dumps(rows, indent=2))
         return
     print(f"local store, seconds per operation (median of {arguments.rounds}; cpu: all threads)")
-    columns = ("first_publish_s", "publish_s", "publish_cpu_s", "promote_s", "promote_cpu_s")
+    columns = (
+        "first_publish_s",
+        "publish_s",
+        "publish_cpu_s",
+        "copy_s",
+        "copy_cpu_s",
+        "first_promote_s",
+        "promote_s",
+        "promote_cpu_s",
+    )
     print(f"{'packages':>9}" + "".join(f"{c.removesuffix('_s'):>15}" for c in columns), end="")
     print(f"{'listing':>9}")
     for row in rows:

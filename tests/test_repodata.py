@@ -7,10 +7,13 @@ no build), with the ``info/index.json`` shapes packages out there have.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import shutil
 import tempfile
+import threading
 import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +238,48 @@ def solve(url: str, specs: list[str]) -> list[rattler.RepoDataRecord]:
                 platforms=[Subdir.current(), Subdir("noarch")],
             )
         )
+
+
+def test_rattler_reads_the_stores_zst_over_http_and_only_as_one_zstd_frame(
+    tmp_path: Path,
+) -> None:
+    """Over HTTP rattler prefers ``repodata.json.zst``, and reads only its first zstd frame.
+
+    So the store's ``.zst`` must be right (here the served ``repodata.json``
+    lists nothing: only the ``.zst`` can name the package), and must be
+    compressed whole at each publish: frames appended per record are not read
+    (measured with py-rattler 0.28; when the second half starts to be read,
+    a publish could append a frame instead of compressing the whole index).
+    """
+    store = LocalStore(tmp_path / "store")
+    for name in ("lst-zst-a", "lst-zst-b"):
+        asyncio.run(store.publish(read_artifact(write_package(tmp_path, name, "1.0")), "unstable"))
+    served = tmp_path / "served"
+    shutil.copytree(store.channel_dir("unstable"), served)
+    written = (served / "noarch" / "repodata.json").read_bytes()
+    empty = {"info": {"subdir": "noarch"}, "packages": {}, "packages.conda": {}}
+    (served / "noarch" / "repodata.json").write_text(json.dumps(empty))
+    handler = functools.partial(QuietHandler, directory=str(served))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert [r.name.normalized for r in solve(url, ["lst-zst-b"])] == ["lst-zst-b"]
+        half = written.index(b"\n") + 1
+        frames = zstd.compress(written[:half]) + zstd.compress(written[half:])
+        assert zstd.decompress(frames) == written  # a valid zstd file, of two frames
+        (served / "noarch" / "repodata.json.zst").write_bytes(frames)
+        with pytest.raises(GatewayError, match="parse"):
+            solve(url, ["lst-zst-b"])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves a folder without a log line per request."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

@@ -29,27 +29,20 @@ happened once that channel no longer lists it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import PurePosixPath
-from typing import Any
 
 from dsprod.artifact import Artifact, read_paths
 from dsprod.conda.licenses import is_known_license
 from dsprod.conda.version import NotPep440, is_final
 from dsprod.config import BROKEN_LEVEL, CONFIG_FILE, MATURITY_LEVELS, Settings
 from dsprod.errors import InputError, StoreRefused, VerifyFailed
-from dsprod.store.base import Removable, Store, StoredPackage
+from dsprod.store.base import PathIndexed, Removable, Store, StoredPackage
 from dsprod.store.ledger import Intent, PromotionEntry, TestReport, actor, now
 from dsprod.store.lookup import fetch_artifact
+from dsprod.store.path_index import installed_paths
 
-_NOARCH_PYTHON_PLACES = (
-    (re.compile(r"^lib/python\d+\.\d+t?/site-packages/"), "site-packages/"),
-    (re.compile(r"^python-scripts/"), "bin/"),
-)
-"""Where a platform-specific package installs what a noarch python one records elsewhere."""
 _CLOBBER_EXAMPLES = 3
 
 
@@ -328,28 +321,33 @@ async def clobbered(
 
     Installing both would let one overwrite the other's file. Other builds of
     the same name are left out: an environment holds one of them. Only the
-    subdirs an environment could combine are read (the package's own and
-    noarch; every subdir for a noarch package), and each package's paths once
-    per call (``installed_by``, by sha256). A package already in ``channel``
-    is not judged there again.
+    subdirs an environment could combine are compared (the package's own and
+    noarch; every subdir for a noarch package). A package already in
+    ``channel`` is not judged there again. A store with a path index
+    (``PathIndexed``, the local store) answers from it, in time that does not
+    grow with the channel; any other has each package's paths read, once per
+    call (``installed_by``, by sha256).
     """
     candidates = await store.packages(channel)
     if any(p.key == (artifact.subdir, artifact.filename) for p in candidates):
         return []
-    ours = _installed(artifact.paths)
+    ours = installed_paths(artifact.paths)
+    others = [
+        other
+        for other in candidates
+        if other.name != artifact.name
+        and (artifact.subdir == "noarch" or other.subdir in (artifact.subdir, "noarch"))
+    ]
+    if isinstance(store, PathIndexed):
+        shared_with = await store.installing(channel, candidates, ours)
+    else:
+        shared_with = {
+            other: ours & await _installed_by(store, channel, other, installed_by)
+            for other in others
+        }
     problems: list[str] = []
-    for other in candidates:
-        if other.name == artifact.name:
-            continue
-        if artifact.subdir != "noarch" and other.subdir not in (artifact.subdir, "noarch"):
-            continue
-        if other.sha256 not in installed_by:
-            try:
-                paths = read_paths(await store.fetch(other))
-            except InputError as error:
-                raise StoreRefused(f"{error}; channel '{channel}' is damaged") from None
-            installed_by[other.sha256] = _installed(paths)
-        shared = sorted(ours & installed_by[other.sha256])
+    for other in others:
+        shared = sorted(shared_with.get(other, frozenset()))
         if shared:
             examples = ", ".join(shared[:_CLOBBER_EXAMPLES])
             more = len(shared) - _CLOBBER_EXAMPLES
@@ -360,17 +358,17 @@ async def clobbered(
     return problems
 
 
-def _installed(paths: list[dict[str, Any]]) -> frozenset[str]:
-    """The files a package installs, spelled alike for noarch python and platform packages."""
-    installed = set()
-    for entry in paths:
-        if entry.get("path_type") == "directory" or not entry.get("_path"):
-            continue
-        path = str(PurePosixPath(str(entry["_path"])))
-        for pattern, place in _NOARCH_PYTHON_PLACES:
-            path = pattern.sub(place, path)
-        installed.add(path)
-    return frozenset(installed)
+async def _installed_by(
+    store: Store, channel: str, package: StoredPackage, installed_by: dict[str, frozenset[str]]
+) -> frozenset[str]:
+    """What ``package`` installs, read from its file once per call (``installed_by``)."""
+    if package.sha256 not in installed_by:
+        try:
+            paths = read_paths(await store.fetch(package))
+        except InputError as error:
+            raise StoreRefused(f"{error}; channel '{channel}' is damaged") from None
+        installed_by[package.sha256] = installed_paths(paths)
+    return installed_by[package.sha256]
 
 
 def _final(pep440_version: str | None) -> bool:

@@ -10,7 +10,7 @@ servers, and the one event loop a command runs serves them all.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -151,6 +151,25 @@ class Removable(Protocol):
         broken channel). Killed at any point, the channel stays valid (it lists
         the file with its bytes, or neither), and running it again completes it.
         Raises StoreRefused when the channel holds other bytes under that name.
+        """
+        ...
+
+
+@runtime_checkable
+class PathIndexed(Protocol):
+    """A store that answers "which packages of this channel install these files" from an index.
+
+    Promotion's clobber check asks it; a store without one has every other
+    package's file list read instead, which costs the whole channel.
+    """
+
+    async def installing(
+        self, channel: str, listed: Sequence[StoredPackage], paths: frozenset[str]
+    ) -> dict[StoredPackage, frozenset[str]]:
+        """Which of ``listed`` (the channel's packages, as just listed) install any of ``paths``.
+
+        Each with the ones it installs. Paths are spelled as
+        ``path_index.installed_paths`` spells them.
         """
         ...
 

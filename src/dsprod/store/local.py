@@ -9,6 +9,8 @@ Layout under the store root::
     intents/<id>.json       (promotions under way, written before their copy)
     removals/<id>.json      (files leaving a channel: a yank under way)
     .staging/               (files and indexes being prepared; same filesystem as channels/)
+    .settled/<channel>/<subdir>.json   (each subdir as its last writer left it: settled.py)
+    .paths/<channel>.sqlite3           (installed path -> package, for promotion: path_index.py)
     .lock                   (serialises writers: many CI runners may share a store)
 
 Guarantees: a package file is never overwritten (the same name with other bytes
@@ -18,9 +20,14 @@ atomically, so a reader sees the old index or the new one, never half of one.
 Cost (design note). A publish or copy adds one record to the index, made from
 the package's own ``info/index.json`` (``repodata.py``: its layout lets a writer
 add a line without parsing the others), so its cost does not grow with the
-channel beyond one read and one write of the index's bytes and one directory
-read. Rebuilding an index from every package file is the explicit repair,
-``reindex`` (``dsprod reindex``), never a publish's path.
+channel beyond one read and one write of the index's bytes (and their zstd
+compression, done while the index is written). The directory read that finds
+files a crash left unlisted, and the check of the index's every line, are only
+done when the subdir changed since its last writer left it (``settled.py``).
+Rebuilding an index from every package file is the explicit repair,
+``reindex`` (``dsprod reindex``), never a publish's path. A promotion's clobber
+check asks the channel's path index (``installing``, ``path_index.py``) instead
+of reading every package.
 
 Crash safety (design note). A writer may be killed at any instruction; whoever
 comes next finishes or discards what it left, and never needs a human:
@@ -64,7 +71,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,8 +80,9 @@ from typing import Any
 from rattler import Subdir
 from rattler.index import index_fs
 
-from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, sha256_of
+from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, read_paths, sha256_of
 from dsprod.errors import InputError, StoreRefused
+from dsprod.store import settled
 from dsprod.store.base import StoredPackage, WriteTokens
 from dsprod.store.ledger import (
     Intent,
@@ -83,6 +92,7 @@ from dsprod.store.ledger import (
     TestReport,
     next_ownership,
 )
+from dsprod.store.path_index import PathIndex
 from dsprod.store.repodata import Repodata, compressed, record_of
 
 NOARCH = "noarch"
@@ -90,6 +100,8 @@ STAGING = ".staging"
 """Where writers prepare files and indexes, under the store root (never under channels/)."""
 OLDER_TEMPS = ".incoming-"
 """How older versions named the files they prepared inside a channel's subdir."""
+PATHS = ".paths"
+"""Under the store root: each channel's ``installed path -> package`` index (``path_index``)."""
 INTENTS = "intents"
 REMOVALS = "removals"
 LOG = "promotions.log"
@@ -115,6 +127,8 @@ class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.ledger = FileLedger(root)
+        self._listings: dict[Path, tuple[bytes, list[StoredPackage]]] = {}
+        """Each index this process listed: its bytes and their packages (``_listing``)."""
 
     @classmethod
     def parse_settings(
@@ -172,19 +186,70 @@ class LocalStore:
             with _locked(self.root):  # completes them: what a killed yank left goes now
                 pass
         subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
-        _sweep_if_idle(self.root, *subdirs)
+        unsettled = [live for live in subdirs if not settled.unchanged(self.root, live)]
+        _sweep_if_idle(self.root, *unsettled)
         for live in subdirs:
-            records = _index_of(live)
-            if _unlisted(live, records) and os.access(self.root, os.W_OK):
+            if (
+                live in unsettled
+                and _unlisted(live, _names(self._listing(channel, live)))
+                and os.access(self.root, os.W_OK)
+            ):
                 with _locked(self.root):  # a reader of a read-only store sees the index as it is
-                    if _unlisted(live, _index_of(live)):
+                    if _unlisted(live, _names(self._listing(channel, live))):
                         self._update_index(channel, live.name, None)
-                records = _index_of(live)
-            found.extend(
-                StoredPackage.listed(channel, live.name, filename, record)
-                for filename, record in sorted(records.items())
-            )
+            found.extend(self._listing(channel, live))
         return found
+
+    def _listing(self, channel: str, live: Path) -> list[StoredPackage]:
+        """The packages ``live``'s index lists, parsed once per process for the same bytes.
+
+        A command lists a channel several times (a promotion: before judging,
+        before copying); reading the index again and comparing it with the bytes
+        parsed last time costs a small part of parsing them again.
+        """
+        path = live / "repodata.json"
+        if not path.is_file():
+            return []
+        data = path.read_bytes()
+        parsed = self._listings.get(path)
+        if parsed is None or parsed[0] != data:
+            parsed = (data, _listed(channel, live.name, _records(path, data)))
+            self._listings[path] = parsed
+        return parsed[1]
+
+    async def installing(
+        self, channel: str, listed: Sequence[StoredPackage], paths: frozenset[str]
+    ) -> dict[StoredPackage, frozenset[str]]:
+        """Which of ``listed`` install any of ``paths``, from the channel's path index.
+
+        The index is first brought to ``listed`` (``path_index``: only packages
+        new to it are read). A store this process may not write gets an index
+        built in memory for the one query.
+        """
+        read = self._paths_reader(channel)
+        if not os.access(self.root, os.W_OK):
+            found = PathIndex(":memory:").owners(listed, paths, read)
+        else:
+            with _locked(self.root):
+                found = self._path_index(channel).owners(listed, paths, read)
+        by_key = {package.key: package for package in listed}
+        return {by_key[key]: shared for key, shared in found.items()}
+
+    def _path_index(self, channel: str) -> PathIndex:
+        (self.root / PATHS).mkdir(exist_ok=True)
+        return PathIndex(self.root / PATHS / f"{channel}.sqlite3")
+
+    def _paths_reader(self, channel: str) -> Callable[[StoredPackage], list[dict[str, Any]]]:
+        """Reads a listed package's paths.json; an unreadable one is a damaged channel."""
+
+        def read(package: StoredPackage) -> list[dict[str, Any]]:
+            path = self.channel_dir(channel) / package.subdir / package.filename
+            try:
+                return read_paths(path)
+            except InputError as error:
+                raise StoreRefused(f"{error}; channel '{channel}' is damaged") from None
+
+        return read
 
     async def fetch(self, package: StoredPackage) -> Path:
         return self.channel_dir(package.channel) / package.subdir / package.filename
@@ -239,9 +304,8 @@ class LocalStore:
                     f" channel '{channel}'; refusing to overwrite it"
                     " (bump the version or build number)"
                 )
-            listed = Repodata.read(live / "repodata.json", subdir).listed
-            if _unlisted(live, listed):  # these bytes, left unindexed by a crash
-                self._update_index(channel, subdir, None)
+            if not Repodata.read(live / "repodata.json", subdir).lists(destination.name):
+                self._update_index(channel, subdir, None, scan=True)  # left unindexed by a crash
             return False
         with _staging(self.root) as staging:
             incoming = staging / source.name
@@ -255,7 +319,9 @@ class LocalStore:
             self._update_index(channel, subdir, incoming)
         return True
 
-    def _update_index(self, channel: str, subdir: str, incoming: Path | None) -> None:
+    def _update_index(
+        self, channel: str, subdir: str, incoming: Path | None, *, scan: bool = False
+    ) -> None:
         """Add ``incoming``, and any file a crash left unlisted, to the subdir's index in place.
 
         This is every publish's and copy's path, and its cost does not grow with
@@ -267,25 +333,32 @@ class LocalStore:
         theirs. A kill before the last swap leaves a complete file that
         ``repodata.json`` does not list: the next writer or reader adopts it
         (and so rewrites both indexes).
+
+        Looking for such files takes a directory read, and checking the index's
+        lines a pass over it; both are skipped when the subdir is exactly as the
+        last writer left it (``settled``), and done when ``scan`` is asked for.
         """
         live = self.channel_dir(channel) / subdir
         live.mkdir(parents=True, exist_ok=True)
-        index = Repodata.read(live / "repodata.json", subdir)
-        others = _not_listed(live, index.listed)
-        _remove([live / name for name in others if name.startswith(OLDER_TEMPS)])
-        for package in _genuine_packages(live, others):
-            index.add(package.name, record_of(package))
+        trusted = not scan and settled.unchanged(self.root, live)
+        index = Repodata.read(live / "repodata.json", subdir, trusted=trusted)
+        if not trusted:
+            others = _not_listed(live, index.listed)
+            _remove([live / name for name in others if name.startswith(OLDER_TEMPS)])
+            for package in _genuine_packages(live, others):
+                index.add(package.name, record_of(package))
         if incoming is not None:
             index.add(incoming.name, record_of(incoming))
-        _swap_index(self.root, live, index, incoming)
+        _swap_index(self.root, live, index, incoming, settle=True)
 
     async def reindex(self, channel: str) -> list[str]:
         """Rebuild the channel's indexes from its package files with rattler's indexer.
 
         The explicit repair for an index damaged or edited by other hands
         (``dsprod reindex``); publishing and promoting never need it. Reads every
-        package, so it costs what the channel holds. Returns the subdirs indexed
-        (none for a channel nothing was ever published to).
+        package, so it costs what the channel holds. The channel's path index
+        is rebuilt from the new listing too. Returns the subdirs indexed (none
+        for a channel nothing was ever published to).
         """
         folder = self.channel_dir(channel)
         if not folder.is_dir():  # nothing was ever published there
@@ -307,19 +380,37 @@ class LocalStore:
                         force=True,
                     )
                     index = Repodata.read(staged / "repodata.json", subdir)
-                    _swap_index(self.root, live, index, None)
+                    _swap_index(self.root, live, index, None, settle=True)
+            listed = [
+                package
+                for subdir in subdirs
+                for package in _listed(channel, subdir, _index_of(folder / subdir))
+            ]
+            self._path_index(channel).rebuild(listed, self._paths_reader(channel))
         return subdirs
 
 
-def _swap_index(root: Path, live: Path, index: Repodata, incoming: Path | None) -> None:
-    """Write ``index`` and its ``.zst`` in staging, link ``incoming`` in, then swap both in."""
+def _swap_index(
+    root: Path, live: Path, index: Repodata, incoming: Path | None, *, settle: bool = False
+) -> None:
+    """Write ``index`` and its ``.zst`` in staging, link ``incoming`` in, then swap both in.
+
+    The ``.zst`` is compressed in a thread while ``repodata.json`` is written
+    and made durable (zstd leaves the GIL; the two take about as long each at
+    20,000 packages). It is one zstd frame: rattler reads only the first frame
+    of a ``repodata.json.zst`` (measured), so it is compressed whole each time.
+    ``settle``: ``index`` lists every genuine package file of ``live``, and
+    the next writer may rely on it while the subdir stays as it is (``settled``).
+    """
     document = index.to_bytes()
-    with _staging(root) as staging:
-        prepared = (("repodata.json", document), ("repodata.json.zst", compressed(document)))
-        for name, data in prepared:
+    # incoming's own staging folder serves (one folder made and removed per publish, not two)
+    place = _staging(root) if incoming is None else contextlib.nullcontext(incoming.parent)
+    with place as staging, ThreadPoolExecutor(max_workers=1) as compressor:
+        zst = compressor.submit(compressed, document)
+        for name, data in (("repodata.json", document), ("repodata.json.zst", zst)):
             handle = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
-                _write_all(handle, data)
+                _write_all(handle, data if isinstance(data, bytes) else data.result())
                 os.fsync(handle)
             finally:
                 os.close(handle)
@@ -327,7 +418,9 @@ def _swap_index(root: Path, live: Path, index: Repodata, incoming: Path | None) 
             os.link(incoming, live / incoming.name)  # fails rather than replaces a name
         os.replace(staging / "repodata.json.zst", live / "repodata.json.zst")
         os.replace(staging / "repodata.json", live / "repodata.json")
-    _fsync(live)
+        _fsync(live)
+        if settle:
+            settled.record(root, live, staging)
 
 
 def _removals_pending(root: Path) -> bool:
@@ -518,12 +611,27 @@ class FileLedger:
             os.close(handle)
 
 
+def _listed(channel: str, subdir: str, records: dict[str, dict[str, Any]]) -> list[StoredPackage]:
+    """The packages a subdir's index lists, by file name."""
+    return [
+        StoredPackage.listed(channel, subdir, filename, record)
+        for filename, record in sorted(records.items())
+    ]
+
+
+def _names(packages: Iterable[StoredPackage]) -> set[str]:
+    return {package.filename for package in packages}
+
+
 def _index_of(live: Path) -> dict[str, dict[str, Any]]:
     """The subdir's index as ``filename -> record`` (empty if it has none yet)."""
     path = live / "repodata.json"
-    if not path.is_file():
-        return {}
-    repodata = _json_document(path, path.read_bytes())
+    return _records(path, path.read_bytes()) if path.is_file() else {}
+
+
+def _records(path: Path, data: bytes) -> dict[str, dict[str, Any]]:
+    """An index's bytes as ``filename -> record``; bytes that are not an index: damaged."""
+    repodata = _json_document(path, data)
     if not isinstance(repodata, dict):
         raise StoreRefused(f"{path}: not a channel index; the store is damaged")
     return {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}

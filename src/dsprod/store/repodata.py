@@ -35,7 +35,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from backports import zstd  # type: ignore[import-untyped,unused-ignore]
 
@@ -120,64 +120,116 @@ def record_of(path: Path) -> dict[str, Any]:
     return record
 
 
-@dataclass
+class _Span(NamedTuple):
+    """Whole record lines: ``source[start:stop]``, without copying them out of ``source``."""
+
+    source: bytes
+    start: int
+    stop: int
+
+    def view(self) -> memoryview:
+        return memoryview(self.source)[self.start : self.stop]
+
+
+@dataclass(eq=False)
 class Repodata:
     """One subdir's index: the document's other keys, and each section's record lines.
 
-    A section is kept as the bytes of its lines (``"file":{record}`` joined by
-    ``,\\n``), so reading, adding and writing are a few operations on whole
-    byte strings, never one per record in Python: a publish never parses the
-    records it does not add. New records go last in their section.
+    A section is kept as spans of whole lines (``"file":{record}`` joined by
+    ``,\\n``): the lines read, as a span of the bytes read (no copy), then each
+    added line. Reading, adding and writing are a few operations on
+    whole byte strings, never one per record in Python, and the index's bytes
+    are copied once, into the document written: a publish never parses the
+    records it does not add. New records go last in their section. Two indexes
+    are equal when their documents are.
     """
 
     head: dict[str, Any]
-    sections: dict[str, bytes] = field(
-        default_factory=lambda: dict.fromkeys(SECTIONS.values(), b"")
+    sections: dict[str, list[_Span]] = field(
+        default_factory=lambda: {section: [] for section in SECTIONS.values()}
     )
-    listed: set[str] = field(default_factory=set)
-    """The file names the index lists (read once, from the lines' keys)."""
+    known: set[str] | None = None
+    """The file names listed, once something needed all of them (``listed``)."""
 
     @classmethod
     def empty(cls, subdir: str) -> Repodata:
-        return cls(head={"info": {"subdir": subdir}, "repodata_version": 1})
+        return cls(head={"info": {"subdir": subdir}, "repodata_version": 1}, known=set())
 
     @classmethod
-    def read(cls, path: Path, subdir: str) -> Repodata:
-        """The index at ``path`` (empty if there is none); a damaged one is a StoreRefused."""
+    def read(cls, path: Path, subdir: str, *, trusted: bool = False) -> Repodata:
+        """The index at ``path`` (empty if there is none); a damaged one is a StoreRefused.
+
+        ``trusted``: the caller knows these are the bytes a writer of this
+        layout left (``settled.unchanged``), so the check of every line is
+        skipped; the document's frame is still checked.
+        """
         if not path.is_file():
             return cls.empty(subdir)
         data = path.read_bytes()
-        return _lines(data) or _parsed(path, data, subdir)
+        return _lines(data, trusted=trusted) or _parsed(path, data, subdir)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Repodata) and self.to_bytes() == other.to_bytes()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    @property
+    def listed(self) -> set[str]:
+        """Every file name the index lists (one regex pass over the lines, then kept)."""
+        if self.known is None:
+            self.known = set()
+            for section in self.sections:
+                lines = self._joined(section)
+                if lines:
+                    names = _KEYS[section].findall(b"\n" + lines)
+                    self.known.update(b"\n".join(names).decode().split("\n"))
+        return self.known
+
+    def lists(self, filename: str) -> bool:
+        """Whether ``filename`` is listed (a search of its section's bytes, no set built)."""
+        if self.known is not None:
+            return filename in self.known
+        key = _compact(filename) + b":{"
+        return any(
+            source.startswith(key, start) or source.find(b"\n" + key, start, stop) != -1
+            for source, start, stop in self.sections[_section(filename)]
+        )
 
     def add(self, filename: str, record: dict[str, Any]) -> None:
         """List ``record`` under ``filename`` (replacing what was listed under that name)."""
-        section = _section(filename)
-        key = _compact(filename)
-        if filename in self.listed:  # its file went missing, and comes again: rare
+        if self.lists(filename):  # its file went missing, and comes again: rare
             self.remove(filename)
-        line = key + b":" + _compact(record)
-        self.sections[section] += b",\n" + line if self.sections[section] else line
-        self.listed.add(filename)
+        line = _compact(filename) + b":" + _compact(record)
+        self.sections[_section(filename)].append(_Span(line, 0, len(line)))
+        if self.known is not None:
+            self.known.add(filename)
 
     def remove(self, filename: str) -> bool:
         """Stop listing ``filename``; False if it was not listed (a yank's path, so rare)."""
-        if filename not in self.listed:
+        if not self.lists(filename):
             return False
         section = _section(filename)
         key = _compact(filename) + b":"
-        lines = self.sections[section].split(b",\n")
-        self.sections[section] = b",\n".join(x for x in lines if not x.startswith(key))
-        self.listed.discard(filename)
+        lines = self._joined(section).split(b",\n")
+        kept = b",\n".join(x for x in lines if not x.startswith(key))
+        self.sections[section] = [_Span(kept, 0, len(kept))] if kept else []
+        if self.known is not None:
+            self.known.discard(filename)
         return True
 
     def to_bytes(self) -> bytes:
         """The document in the one-record-a-line layout (the module docstring shows it)."""
-        parts = [b"{" + _compact(self.head)[1:-1] + b",\n"]
-        for number, (section, lines) in enumerate(self.sections.items()):
+        parts: list[bytes | memoryview] = [b"{" + _compact(self.head)[1:-1] + b",\n"]
+        for number, (section, spans) in enumerate(self.sections.items()):
             parts.append(_compact(section) + b":{\n")
-            parts.append(lines + b"\n" if lines else b"")
+            for index, span in enumerate(spans):
+                parts.extend((b",\n", span.view()) if index else (span.view(),))
+            parts.append(b"\n" if spans else b"")
             parts.append(b"}}\n" if number == len(self.sections) - 1 else b"},\n")
         return b"".join(parts)
+
+    def _joined(self, section: str) -> bytes:
+        return b",\n".join(span.view() for span in self.sections[section])
 
 
 def compressed(document: bytes) -> bytes:
@@ -204,13 +256,14 @@ _KEYS = {
 (a package file name never holds a quote or a backslash)."""
 
 
-def _lines(data: bytes) -> Repodata | None:
+def _lines(data: bytes, *, trusted: bool = False) -> Repodata | None:
     """The index if ``data`` is in this module's layout, else None (then it is parsed in full).
 
     Checked by its shape, not parsed: the head line, each section's opening and
-    closing lines (the last section closes the document), and every line
-    between them opening with a file name of its section, as many names as
-    lines. Each check is one pass of C code over the bytes, none a Python loop.
+    closing lines (the last section closes the document), and, unless
+    ``trusted``, every line between them opening with a file name of its
+    section, as many names as lines. Each check is one pass of C code over the
+    bytes, none a Python loop; the names read by the last one are kept.
     """
     head_end = data.find(b"\n")
     if not data.startswith(b"{") or data[head_end - 1 : head_end] != b",":
@@ -221,7 +274,7 @@ def _lines(data: bytes) -> Repodata | None:
         return None
     if not isinstance(head, dict):
         return None
-    repodata = Repodata(head=head)
+    repodata = Repodata(head=head, known=None if trusted else set())
     position = head_end + 1
     for number, section in enumerate(SECTIONS.values()):
         opening = _compact(section) + b":{\n"
@@ -238,11 +291,14 @@ def _lines(data: bytes) -> Repodata | None:
                 return None
             position = stop + len(b"},\n")
         if stop > start:  # its lines are data[start:stop - 1]
-            keys = _KEYS[section].findall(data, start - 1, stop)
-            if len(keys) != data.count(b"\n", start, stop) or data[stop - 2 : stop] != b"}\n":
+            if data[stop - 2 : stop] != b"}\n":
                 return None
-            repodata.listed.update(b"\n".join(keys).decode().split("\n"))
-            repodata.sections[section] = data[start : stop - 1]
+            if repodata.known is not None:
+                keys = _KEYS[section].findall(data, start - 1, stop)
+                if len(keys) != data.count(b"\n", start, stop):
+                    return None
+                repodata.known.update(b"\n".join(keys).decode().split("\n"))
+            repodata.sections[section] = [_Span(data, start, stop - 1)]
     return repodata
 
 
@@ -257,10 +313,11 @@ def _parsed(path: Path, data: bytes, subdir: str) -> Repodata:
     ):
         raise StoreRefused(f"{path}: not a channel index; the store is damaged")
     head = {k: v for k, v in document.items() if k not in SECTIONS.values()}
-    repodata = Repodata(head={"info": {"subdir": subdir}, **head})
+    repodata = Repodata(head={"info": {"subdir": subdir}, **head}, known=set())
     for section in SECTIONS.values():
         records = sorted(document.get(section, {}).items())
         lines = (_compact(name) + b":" + _compact(record) for name, record in records)
-        repodata.sections[section] = b",\n".join(lines)
+        joined = b",\n".join(lines)
+        repodata.sections[section] = [_Span(joined, 0, len(joined))] if joined else []
         repodata.listed.update(name for name, _ in records)
     return repodata
