@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from rattler.networking import Client
+
 from dsprod.artifact import Artifact
 from dsprod.errors import StoreRefused
 from dsprod.store.ledger import Ledger
@@ -185,6 +187,20 @@ class Store(Protocol):
 
     async def fetch(self, package: StoredPackage) -> Path:
         """A local path holding the package file's bytes."""
+        ...
+
+
+@runtime_checkable
+class PrivateReads(Protocol):
+    """A store whose channels readers reach only with credentials (an S3 store with ``read: s3``).
+
+    Apart from the Store interface because most stores serve plain URLs: the
+    session hands this client to every py-rattler solve and install, and the
+    readers that cannot take one (rattler-build) go without the store's channels.
+    """
+
+    def read_client(self) -> Client | None:
+        """The py-rattler client that reads ``channel_url``'s URLs; None if any client can."""
         ...
 
 

@@ -38,11 +38,21 @@ A yank's removal unlists the record (``If-Match``, like an addition) and then
 deletes the object: an object the index does not list is never indexed again
 (only pending ones are), so a kill in between leaves nothing a reader sees.
 
-Readers. ``channel_url`` is the channel over HTTP(S) (path-style under the
-endpoint, or the bucket's AWS URL, or ``read_url``): the bucket must let the
-readers (solvers, test envs, rattler-build) GET the prefix. py-rattler 0.28
-can also read ``s3://`` with a custom endpoint, but only through a client the
-caller configures; dsprod's env and build code use the default client.
+Readers. How solvers, test envs and builds read the channels is ``read``:
+
+* ``read: http`` (the default): ``channel_url`` is the channel over HTTP(S)
+  (``read_url``, else path-style under the endpoint, else the bucket's AWS
+  URL): the bucket must let the readers GET the prefix (a public-read policy,
+  or a gateway or CDN at ``read_url``).
+* ``read: s3``: for a private bucket. ``channel_url`` is ``s3://BUCKET/PREFIX/CHANNEL``
+  and ``read_client`` a py-rattler client whose S3 middleware presigns each GET
+  for the endpoint and region (path-style addressing under an endpoint), with
+  the reader's credentials from AWS's standard chain (``AWS_ACCESS_KEY_ID``
+  and ``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, ``~/.aws``, instance roles).
+  py-rattler 0.28 reads ``s3://`` only through such a client (its default
+  Gateway refuses the scheme); py-rattler-build 0.73's Python API makes its
+  own client without S3 middleware and cannot read ``s3://`` at all, so builds
+  resolve without the store's channels (the session says so).
 """
 
 from __future__ import annotations
@@ -68,6 +78,8 @@ import boto3
 import botocore.config
 import botocore.exceptions
 from rattler import Subdir
+from rattler.networking import AuthenticationMiddleware, Client, RetryMiddleware, S3Middleware
+from rattler.networking.middleware import S3Config
 
 from dsprod.artifact import Artifact
 from dsprod.errors import InputError, StoreRefused
@@ -94,7 +106,9 @@ DEFAULT_REGION = "us-east-1"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 """S3's bucket naming rules (lower case, digits, dots and hyphens, 3 to 63 characters)."""
 _PREFIX = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._/-]*")
-_SETTINGS = ("bucket", "prefix", "endpoint_url", "region", "profile", "read_url")
+_SETTINGS = ("bucket", "prefix", "endpoint_url", "region", "profile", "read_url", "read")
+READ_MODES = ("http", "s3")
+"""How readers reach the channels: anonymous HTTP(S) GETs, or ``s3://`` with credentials."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,8 @@ class S3Settings:
     """A profile of ~/.aws/config to take credentials from (the name only, never a secret)."""
     read_url: str | None
     """Where readers GET the prefix, if not the endpoint itself (a CDN, a gateway)."""
+    read: str = "http"
+    """``http``: readers GET the channels anonymously; ``s3``: over ``s3://`` with credentials."""
     kind: str = "s3"
 
 
@@ -170,6 +186,19 @@ class S3Store:
                     f"{where}: 'store.{key}' must be an http(s) URL without credentials,"
                     f" got {url!r}"
                 )
+        read = values.get("read") or READ_MODES[0]
+        if read not in READ_MODES:
+            raise InputError(
+                f"{where}: 'store.read' must be one of: {', '.join(READ_MODES)}"
+                f" (http: a publicly readable prefix; s3: a private bucket), got {read!r}"
+            )
+        if read == "s3":
+            for key, why in (
+                ("read_url", "is where 'read: http' readers GET the channels"),
+                ("profile", "is not seen by py-rattler's S3 reader: set AWS_PROFILE instead"),
+            ):
+                if values.get(key):
+                    raise InputError(f"{where}: 'store.{key}' {why}; not with 'store.read: s3'")
         return S3Settings(
             bucket=bucket,
             prefix=prefix,
@@ -177,6 +206,7 @@ class S3Store:
             region=values.get("region") or DEFAULT_REGION,
             profile=values.get("profile") or None,
             read_url=(values.get("read_url") or "").rstrip("/") or None,
+            read=read,
         )
 
     @classmethod
@@ -191,6 +221,29 @@ class S3Store:
     async def channel_url(self, channel: str) -> str:
         self._ensure_channel(channel)
         return read_url(self.settings, channel)
+
+    def read_client(self) -> Client | None:
+        """With ``read: s3``, the py-rattler client that reads this store's ``s3://`` URLs.
+
+        Retry and authentication as py-rattler's default client has them (other
+        channels keep working), and an S3 middleware for this bucket: presigned
+        GETs to the endpoint, path-style (SeaweedFS, MinIO, moto need it), or
+        AWS's own configuration when there is no endpoint. None with ``read: http``.
+        """
+        if self.settings.read != "s3":
+            return None
+        config = (
+            S3Config(self.settings.endpoint_url, self.settings.region, "path")
+            if self.settings.endpoint_url
+            else S3Config()
+        )
+        return Client(
+            [
+                RetryMiddleware(),
+                AuthenticationMiddleware(),
+                S3Middleware({self.settings.bucket: config}),
+            ]
+        )
 
     async def publish(self, artifact: Artifact, channel: str) -> bool:
         self._ensure_channel(channel)
@@ -407,7 +460,11 @@ class S3Store:
 
 
 def read_url(settings: S3Settings, channel: str) -> str:
-    """Where solvers read a channel over HTTP(S): ``read_url``, the endpoint, or AWS's URL."""
+    """Where solvers read a channel: ``s3://`` (``read: s3``), else over HTTP(S) from
+    ``read_url``, the endpoint, or AWS's URL."""
+    if settings.read == "s3":
+        parts = (settings.bucket, settings.prefix, channel)
+        return "s3://" + "/".join(part for part in parts if part)
     if settings.read_url:
         base = settings.read_url
     elif settings.endpoint_url:
