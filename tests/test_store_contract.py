@@ -598,7 +598,8 @@ def test_a_token_in_the_keyring_writes_a_quetz_channel_and_is_never_shown(
     monkeypatch.delenv("KR_STABLE_KEY", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "desk"))
     store = open_store(settings.store, settings.write_tokens())
-    built = build_package(tmp_path / "build", "cred-kr", "1.0", extra={"pep440_version": "1.0"})
+    about = {"license": "MIT", "summary": "a package", "extra": {"dsprod": {"commit": "0" * 40}}}
+    built = write_package(tmp_path / "p", "cred-kr", "1.0", info_files={"info/about.json": about})
     asyncio.run(store.publish(read_artifact(built), access.channels["unstable"]))
     [published] = asyncio.run(store.packages(access.channels["unstable"]))
     store.ledger.save_report(test_report(published), None)

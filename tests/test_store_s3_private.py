@@ -24,7 +24,7 @@ from dsprod.pipeline.session import Session
 from dsprod.progress import silent
 from dsprod.store import open_store
 from dsprod.store.s3 import S3Store
-from tests.packages import build_package
+from tests.packages import write_package
 from tests.store_servers import CREDENTIALS, PRIVATE_BUCKET, S3Server
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +59,7 @@ def test_a_private_channel_solves_and_installs_from_s3_with_credentials_only(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("RATTLER_CACHE_DIR", str(tmp_path / "rattler-cache"))
     store, _ = private_store(seaweedfs, tmp_path / "project")
-    package = build_package(tmp_path / "build", "cred-private", "1.0", content="from s3")
+    package = write_package(tmp_path / "build", "cred-private", "1.0")
     assert asyncio.run(store.publish(read_artifact(package), "unstable"))
 
     url = asyncio.run(store.channel_url("unstable"))
@@ -72,9 +72,9 @@ def test_a_private_channel_solves_and_installs_from_s3_with_credentials_only(
         create_env(tmp_path / "env", [url], ["cred-private"], silent, client=store.read_client())
     )
 
-    assert installed == ["cred-private 1.0 g0"]
+    assert installed == ["cred-private 1.0 0"]
     data = tmp_path / "env" / "share" / "cred-private" / "data.txt"
-    assert data.read_text().strip() == "from s3"
+    assert data.read_text() == "cred-private 1.0\n"
     # py-rattler's default client refuses the scheme: the store's client is what read it.
     with pytest.raises(EnvironmentFailed, match="s3://"):
         asyncio.run(create_env(tmp_path / "env-default", [url], ["cred-private"], silent))
@@ -89,7 +89,7 @@ def test_a_reader_with_a_wrong_secret_is_refused(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("RATTLER_CACHE_DIR", str(tmp_path / "rattler-cache"))
     store, _ = private_store(seaweedfs, tmp_path / "project")
-    package = build_package(tmp_path / "build", "cred-private", "1.0", content="from s3")
+    package = write_package(tmp_path / "build", "cred-private", "1.0")
     asyncio.run(store.publish(read_artifact(package), "unstable"))
     url = asyncio.run(store.channel_url("unstable"))
 
