@@ -58,7 +58,7 @@ def _kill_before_index_write() -> None:
         data: bytes,
         etag: str | None,
         metadata: Mapping[str, str] | None = None,
-    ) -> str | None:
+    ) -> bool:
         if key.endswith("/repodata.json"):
             die()
         return real_replace(self, key, data, etag, metadata)

@@ -558,11 +558,11 @@ class Objects:
             return answer["Body"].read(), answer["ETag"]
 
     def exists(self, key: str) -> bool:
-        return self._head(key) is not None
+        return self.head(key) is not None
 
     def sha256(self, key: str) -> str | None:
         """The object's sha256 (hex) as the server computed it, else of its bytes; None: absent."""
-        head = self._head(key)
+        head = self.head(key)
         if head is None:
             return None
         checksum = head.get("ChecksumSHA256") or ""
@@ -590,20 +590,20 @@ class Objects:
 
     def replace(
         self, key: str, data: bytes, etag: str | None, metadata: Mapping[str, str] | None = None
-    ) -> str | None:
-        """Write the object if it still has ``etag`` (None: if it still does not exist);
-        its new ETag, or None if it had another."""
+    ) -> bool:
+        """Write the object (with ``metadata``) if it still has ``etag`` (None: if it still
+        does not exist); False if it had another."""
         condition: dict[str, Any] = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
         if metadata:
             condition["Metadata"] = dict(metadata)
         with self._errors(f"writing {key}"):
             try:
-                answer = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **condition)
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **condition)
             except botocore.exceptions.ClientError as error:
                 if _conflict(error) or _code(error) in ("NoSuchKey", "404"):
-                    return None
+                    return False
                 raise
-        return str(answer["ETag"])
+        return True
 
     def read(self, key: str) -> Stored | None:
         """The object's bytes, ETag and metadata, or None if there is none."""
@@ -615,10 +615,6 @@ class Objects:
                     return None
                 raise
             return Stored(answer["Body"].read(), answer["ETag"], answer.get("Metadata", {}))
-
-    def head(self, key: str) -> dict[str, Any] | None:
-        """The object's metadata and ETag as HEAD gives them; None if there is none."""
-        return self._head(key)
 
     def put(self, key: str, data: bytes) -> None:
         """Write an object nobody else writes under that key."""
@@ -672,7 +668,8 @@ class Objects:
                 )
         return sorted(found)
 
-    def _head(self, key: str) -> dict[str, Any] | None:
+    def head(self, key: str) -> dict[str, Any] | None:
+        """The object's ETag, metadata and checksum as HEAD gives them; None if there is none."""
         with self._errors(f"reading {key}"):
             try:
                 head: dict[str, Any] = self.client.head_object(
