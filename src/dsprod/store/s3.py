@@ -83,7 +83,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import botocore.config
@@ -240,16 +240,18 @@ class S3Store:
 
         Retry and authentication as py-rattler's default client has them (other
         channels keep working), and an S3 middleware for this bucket: presigned
-        GETs to the endpoint, path-style (SeaweedFS, MinIO, moto need it), or
-        AWS's own configuration when there is no endpoint. None with ``read: http``.
+        GETs to the endpoint with path-style addressing (SeaweedFS, MinIO, moto
+        need it), or to AWS's regional endpoint for ``store.region`` (as pixi's
+        ``s3-options`` name it), which the SDK's own configuration would ignore.
+        None with ``read: http``.
         """
         if self.settings.read != "s3":
             return None
-        config = (
-            S3Config(self.settings.endpoint_url, self.settings.region, "path")
-            if self.settings.endpoint_url
-            else S3Config()
+        endpoint = self.settings.endpoint_url or f"https://s3.{self.settings.region}.amazonaws.com"
+        style: Literal["path", "virtual-host"] = (
+            "path" if self.settings.endpoint_url else "virtual-host"
         )
+        config = S3Config(endpoint, self.settings.region, style)
         return Client(
             [
                 RetryMiddleware(),
