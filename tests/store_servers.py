@@ -29,6 +29,8 @@ import botocore.config
 import pytest
 
 BUCKET = "dsprod-tests"
+PRIVATE_BUCKET = "dsprod-private"
+"""A bucket without anonymous reads on the same servers (a team's usual bucket)."""
 ACCESS_KEY = "dsprod-test-access-key"
 SECRET_KEY = "dsprod-test-secret-key-0123456789"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
@@ -73,7 +75,8 @@ def free_port() -> int:
 
 @contextmanager
 def running_seaweedfs(folder: Path) -> Iterator[S3Server]:
-    """``weed mini`` with every port free and on loopback; anonymous readers may GET and list.
+    """``weed mini`` with every port free and on loopback; anonymous readers may GET and list
+    ``BUCKET``, and nothing of ``PRIVATE_BUCKET``.
 
     Anonymous reads stand for a bucket policy letting CI runners and users read
     the channels (solvers read them over HTTP); writing needs the test credentials.
@@ -104,7 +107,7 @@ def running_seaweedfs(folder: Path) -> Iterator[S3Server]:
                 "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"],
             },
-            {"name": "anonymous", "actions": ["Read", "List"]},
+            {"name": "anonymous", "actions": [f"Read:{BUCKET}", f"List:{BUCKET}"]},
         ]
     }
     (folder / "data").mkdir(parents=True, exist_ok=True)
@@ -207,7 +210,8 @@ PUBLIC_READ = {
 
 
 def _make_bucket(server: S3Server) -> None:
-    """Create the bucket, readable by anyone (SeaweedFS: by its ``anonymous`` identity).
+    """Create the bucket, readable by anyone (SeaweedFS: by its ``anonymous`` identity), and the
+    private one (no policy: both servers answer an anonymous GET there with 403).
 
     SeaweedFS's S3 gateway may need a moment after its port opens.
     """
@@ -221,6 +225,7 @@ def _make_bucket(server: S3Server) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+    client.create_bucket(Bucket=PRIVATE_BUCKET)  # type: ignore[attr-defined]
     if server.name == "moto":
         client.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(PUBLIC_READ))  # type: ignore[attr-defined]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -51,10 +52,16 @@ def _kill_before_index_write() -> None:
     local.os = Os("os")  # type: ignore[assignment]  # only in this child
     real_replace = s3.Objects.replace
 
-    def replace(self: s3.Objects, key: str, data: bytes, etag: str | None) -> bool:
+    def replace(
+        self: s3.Objects,
+        key: str,
+        data: bytes,
+        etag: str | None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> bool:
         if key.endswith("/repodata.json"):
             die()
-        return real_replace(self, key, data, etag)
+        return real_replace(self, key, data, etag, metadata)
 
     s3.Objects.replace = replace  # type: ignore[method-assign]
 

@@ -754,3 +754,71 @@ def _scn_package(folder: Path, version: VersionInfo) -> Path:
             }
         },
     )
+
+
+def test_a_token_in_the_keyring_writes_a_quetz_channel_and_is_never_shown(
+    quetz: QuetzServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A desk without token variables: the testing channel's key sits in a real keyring (a
+    file keyring, stored with ``python -m keyring set`` as a user does) and ``dsprod promote``
+    writes with it; a made-up key there is one line naming the keyring entry, not the key."""
+    # Imported here: this test was added at the end of a module other work also edits.
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    access = quetz.new_store("cred-kr")
+    channels = "\n".join(
+        f"  {level}: {{name: {name}, token_env: KR_{level.upper()}_KEY}}"
+        for level, name in access.channels.items()
+    )
+    (tmp_path / "channels.yaml").write_text(
+        f"store: {{kind: quetz, url: '{quetz.url}', ledger: ledger}}\nchannels:\n{channels}\n"
+    )
+    settings = load_settings(tmp_path, environ={})
+    monkeypatch.setenv("KR_UNSTABLE_KEY", access.tokens["unstable"])
+    monkeypatch.delenv("KR_STABLE_KEY", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "desk"))
+    store = open_store(settings.store, settings.write_tokens())
+    about = {"license": "MIT", "summary": "a package", "extra": {"dsprod": {"commit": "0" * 40}}}
+    built = write_package(tmp_path / "p", "cred-kr", "1.0", info_files={"info/about.json": about})
+    asyncio.run(store.publish(read_artifact(built), access.channels["unstable"]))
+    [published] = asyncio.run(store.packages(access.channels["unstable"]))
+    store.ledger.save_report(test_report(published), None)
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DSPROD_", "KR_"))},
+        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+    }
+    stored = subprocess.run(
+        [sys.executable, "-m", "keyring", "set", "dsprod", "KR_TESTING_KEY"],
+        env=environ,
+        input=access.tokens["testing"] + "\n",
+        capture_output=True,
+        text=True,
+    )
+    promote = ["promote", "cred-kr==1.0", "--to", "testing", "--json", "--project", str(tmp_path)]
+    promoted = subprocess.run(
+        [sys.executable, "-m", "dsprod", *promote],
+        env=environ,
+        capture_output=True,
+        text=True,
+    )
+    printed = [stored.stdout, stored.stderr, promoted.stdout, promoted.stderr]
+
+    assert stored.returncode == 0 and promoted.returncode == 0, printed
+    [package] = asyncio.run(store.packages(access.channels["testing"]))
+    assert package.sha256 == published.sha256
+    made_up = "cred-made-up-key-5e0c7a91"
+    before = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())  # the same file as the processes above
+    try:
+        keyring.set_password("dsprod", "KR_STABLE_KEY", made_up)
+        with pytest.raises(StoreRefused) as refused:
+            asyncio.run(store.copy(package, access.channels["stable"]))
+    finally:
+        keyring.set_keyring(before)
+    assert (
+        f"channel '{access.channels['stable']}': the token in the keyring entry"
+        " (service 'dsprod', username 'KR_STABLE_KEY') is not a key this server knows"
+    ) in str(refused.value)
+    for token in (made_up, *access.tokens.values()):
+        assert not any(token in text for text in [*printed, str(refused.value)])

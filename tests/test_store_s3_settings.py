@@ -127,3 +127,27 @@ def test_bad_settings_are_one_line_naming_file_and_key(
         load_settings(tmp_path, environ=environ)
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_read_s3_serves_s3_urls_and_is_overridable(tmp_path: Path) -> None:
+    store = settings_of(tmp_path, SECTION.replace("}", ", read: s3}"))
+    assert store.read == "s3"
+    assert read_url(store, "unstable") == "s3://conda/team-a/unstable"
+    assert settings_of(tmp_path, SECTION).read == "http"
+    flipped = settings_of(tmp_path, SECTION, DSPROD_S3_READ="s3", DSPROD_S3_PREFIX="ci")
+    assert read_url(flipped, "testing") == "s3://conda/ci/testing"
+    assert "DSPROD_S3_READ" in ENVIRONMENT_OVERRIDES
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("read: ftp", "'store.read' must be one of: http, s3"),
+        ("read: s3, read_url: 'https://cdn.example.org'", "'store.read_url' is where 'read: http'"),
+        ("read: s3, profile: ci", "'store.profile' is not seen by py-rattler's S3 reader"),
+    ],
+)
+def test_bad_read_settings_are_one_line(tmp_path: Path, extra: str, message: str) -> None:
+    with pytest.raises(InputError, match=message.replace("(", r"\(")) as raised:
+        settings_of(tmp_path, SECTION.replace("}", f", {extra}}}"))
+    assert "\n" not in str(raised.value)

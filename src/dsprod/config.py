@@ -3,9 +3,20 @@
 channels.yaml is found by walking up from the project folder (``--config``
 overrides). Every setting can also come from an environment variable, which
 wins over the file, so CI can redirect a run without editing the repository.
-Credentials never live here: channels.yaml names the environment variable
-holding each channel's write token (``token_env``), and stores that need tokens
-read them from the environment themselves, when they write.
+Credentials never live here: channels.yaml names where each channel's write
+token is kept, and stores that need tokens read it themselves, when they write:
+
+    channels:
+      unstable: {name: nightly, token_env: CI_NIGHTLY_KEY}
+      stable: {token_env: RELEASE_KEY, keyring: {service: quetz.example.org, username: release}}
+
+First the environment variable ``token_env`` (default ``DSPROD_<LEVEL>_TOKEN``),
+which CI runners set from their secret store; when it is unset, the system
+keyring (the ``keyring`` library: macOS Keychain, Windows Credential Locker,
+Secret Service; ``PYTHON_KEYRING_BACKEND`` picks another), under service
+``dsprod`` and the variable's name as username unless ``keyring:`` names
+another service or username. So on a desk ``keyring set dsprod
+DSPROD_UNSTABLE_TOKEN`` replaces an ``export`` of the token in a shell profile.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from ruamel.yaml.error import YAMLError
 
 from dsprod.errors import InputError
 from dsprod.store import STORE_KINDS, StoreSettings, WriteTokens
+from dsprod.store.base import KEYRING_SERVICE, KeyringEntry
 
 CONFIG_FILE = "channels.yaml"
 DEFAULT_STORE_KIND = "local"
@@ -58,14 +70,15 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "DSPROD_DEPENDENCY_CHANNELS": "comma-separated dependency channels ('bootstrap': host-made)",
     **{
         f"DSPROD_{level.upper()}_TOKEN": f"write token of the {level} channel (quetz, anaconda),"
-        f" unless channels.{level}.token_env names another variable"
+        f" unless channels.{level}.token_env names another variable (unset: the keyring)"
         for level in CHANNEL_LEVELS
     },
 }
 
 _TOP_KEYS = {"store", "channels", "dependency_channels", "policy"}
 _CHANNEL_NAME_RULE = "a channel name (ASCII letters, digits, '-', '_', '.'; not starting with '.')"
-_CHANNEL_KEYS = {"name", "token_env"}
+_CHANNEL_KEYS = {"name", "token_env", "keyring"}
+_KEYRING_KEYS = {"service", "username"}
 _VARIABLE = re.compile(r"[A-Z_][A-Z0-9_]*")
 """An environment variable's name as POSIX shells accept it (upper case, digits, '_')."""
 
@@ -109,6 +122,9 @@ class Settings:
     token_variables: Mapping[str, str] = field(default_factory=dict)
     """Maturity level -> the environment variable holding its channel's write token (the name,
     never the token); levels not listed use ``default_token_variable``."""
+    keyring_entries: Mapping[str, KeyringEntry] = field(default_factory=dict)
+    """Maturity level -> the keyring entry its channel's token is read from when the variable
+    is unset; levels not listed use service ``dsprod`` and the variable's name."""
 
     def channel(self, level: str) -> str:
         """The store's channel name for a maturity level."""
@@ -117,10 +133,13 @@ class Settings:
     def write_tokens(self) -> WriteTokens:
         """Each channel's write-token variable, by the name the store knows the channel by."""
         return WriteTokens(
-            {
+            variables={
                 name: self.token_variables.get(level, default_token_variable(level))
                 for level, name in self.channels.items()
-            }
+            },
+            keyring_entries={
+                self.channels[level]: entry for level, entry in self.keyring_entries.items()
+            },
         )
 
     def policy(self, level: str) -> ChannelPolicy:
@@ -193,12 +212,18 @@ def _validate(
     _reject_unknown(channels_raw, set(CHANNEL_LEVELS), where, "channels.")
     channels: dict[str, str] = {}
     token_variables: dict[str, str] = {}
+    keyring_entries: dict[str, KeyringEntry] = {}
     for level in CHANNEL_LEVELS:
         entry = channels_raw.get(level, level)
         if isinstance(entry, dict):
             name, variable = _channel_entry(entry, where, f"channels.{level}")
+            variable = variable if variable is not None else default_token_variable(level)
+            if "keyring" in entry:
+                keyring_entries[level] = _keyring_entry(
+                    entry["keyring"], where, f"channels.{level}.keyring", variable
+                )
             entry = name if name is not None else level
-            if variable is not None:
+            if variable != default_token_variable(level):
                 token_variables[level] = variable
         _expect(_is_channel_name(entry), where, f"channels.{level}", _CHANNEL_NAME_RULE, entry)
         channels[level] = entry
@@ -222,6 +247,7 @@ def _validate(
         source=path,
         policies=_policies(raw.get("policy") or {}, where),
         token_variables=token_variables,
+        keyring_entries=keyring_entries,
     )
 
 
@@ -246,6 +272,22 @@ def _channel_entry(
             " digits, '_'), not hold the token itself; its value is not shown"
         )
     return entry.get("name"), variable
+
+
+def _keyring_entry(section: object, where: str, key: str, variable: str) -> KeyringEntry:
+    """A channel's ``keyring: {service, username}``; each defaults as without the section."""
+    expected = "a mapping with 'service' and 'username'"
+    _expect(isinstance(section, dict), where, key, expected, section)
+    assert isinstance(section, dict)
+    _reject_unknown(section, _KEYRING_KEYS, where, f"{key}.")
+    for part in _KEYRING_KEYS:
+        value = section.get(part)
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            raise InputError(f"{where}: '{key}.{part}' must be a non-empty string")
+    return KeyringEntry(
+        service=section.get("service") or KEYRING_SERVICE,
+        username=section.get("username") or variable,
+    )
 
 
 def _policies(section: object, where: str) -> dict[str, ChannelPolicy]:
@@ -320,6 +362,7 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
         source=settings.source,
         policies=settings.policies,
         token_variables=settings.token_variables,
+        keyring_entries=settings.keyring_entries,
     )
 
 

@@ -12,12 +12,14 @@ satisfy is named with what the channels have instead of the solver's dump.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import rattler
 from rattler import Channel, Gateway, MatchSpec, RepoDataRecord, VirtualPackage
+from rattler.networking import Client
 
 from dsprod.errors import EnvironmentFailed, InputError
 from dsprod.progress import Report
@@ -45,10 +47,13 @@ async def create_env(
     report: Report,
     *,
     purpose: str = "test",
+    client: Client | None = None,
 ) -> list[str]:
     """Solve ``specs`` from ``channels`` (strict priority) and install them into a new ``prefix``.
 
-    Returns the installed packages as ``name version build`` lines. A
+    ``client`` reads the channels (a store's ``s3://`` ones need its S3
+    middleware); None: py-rattler's default. Returns the installed packages as
+    ``name version build`` lines. A
     requirement that no record in the channels matches is named in the
     ``EnvironmentFailed`` message (as a ``purpose`` requirement: test, build),
     with the versions the channels do have.
@@ -57,27 +62,32 @@ async def create_env(
         raise InputError(f"{prefix}: not empty; a clean env needs a fresh folder")
     match_specs = _parsed(specs)
     report(f"solving {len(specs)} requirements from {len(channels)} channels")
-    gateway = Gateway()
+    gateway = Gateway(client=client)
     try:
         records = await _solve(gateway, channels, match_specs)
     except Exception as error:  # solver errors carry the explanation in their text
-        unmatched = await _first_unmatched(gateway, channels, match_specs, purpose)
+        try:
+            unmatched = await _first_unmatched(gateway, channels, match_specs, purpose)
+        except Exception:  # the channels cannot be read: the solve's own error says why
+            unmatched = None
         if unmatched is not None:
             raise EnvironmentFailed(unmatched) from None
-        detail = " ".join(str(error).split())
         raise EnvironmentFailed(
-            f"cannot make a clean env for {', '.join(specs)}: {detail}"
+            f"cannot make a clean env for {', '.join(specs)}: {_one_line(error)}"
         ) from None
     report(f"installing {len(records)} packages into {prefix}")
     try:
-        await rattler.install(records, target_prefix=prefix, show_progress=False)
+        await rattler.install(records, target_prefix=prefix, show_progress=False, client=client)
     except Exception as error:
-        raise EnvironmentFailed(f"installing into {prefix} failed: {error}") from None
+        raise EnvironmentFailed(f"installing into {prefix} failed: {_one_line(error)}") from None
     return sorted(f"{r.name.normalized} {r.version} {r.build}" for r in records)
 
 
 async def optional_that_fit(
-    channels: Sequence[str], required: Sequence[str], optional: Sequence[str]
+    channels: Sequence[str],
+    required: Sequence[str],
+    optional: Sequence[str],
+    client: Client | None = None,
 ) -> tuple[list[str], list[LeftOut]]:
     """The ``optional`` specs an env with ``required`` can also have, and those it cannot.
 
@@ -87,13 +97,19 @@ async def optional_that_fit(
     tried one at a time in the given order, each kept when the env still
     solves with it (it may conflict with a required one, or lack a
     dependency). When the required ones alone cannot be solved every optional
-    one is kept, so that ``create_env`` reports the required failure.
+    one is kept, so that ``create_env`` reports the required failure. ``client``
+    reads the channels, as for ``create_env``.
     """
     required_specs = _parsed(required)
-    gateway = Gateway()
+    gateway = Gateway(client=client)
     candidates: list[str] = []
     left_out: list[LeftOut] = []
-    available = await _records_by_name(gateway, channels, _parsed(optional))
+    try:
+        available = await _records_by_name(gateway, channels, _parsed(optional))
+    except InputError:
+        raise
+    except Exception as error:  # a channel that cannot be read: no env can be made from it
+        raise EnvironmentFailed(f"cannot read the channels: {_one_line(error)}") from None
     for spec in optional:
         match_spec = MatchSpec(spec)
         records = available.get(_name(match_spec), [])
@@ -112,6 +128,19 @@ async def optional_that_fit(
         else:
             left_out.append(LeftOut(spec, "cannot be installed with the required ones"))
     return kept, left_out
+
+
+_URL_QUERY = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s?#)]+)\?[^\s#)]*")
+"""A URL's query: a presigned S3 URL's signature is a credential while it is valid."""
+
+
+def _one_line(error: BaseException) -> str:
+    """An error of py-rattler's as one line, every URL in it without its query.
+
+    Reading a private S3 channel fails naming the presigned URL it tried, whose
+    query (key id, signature) would let anyone read that object for minutes.
+    """
+    return _URL_QUERY.sub(r"\1", " ".join(str(error).split()))
 
 
 def _parsed(specs: Sequence[str]) -> list[MatchSpec]:

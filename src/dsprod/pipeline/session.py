@@ -22,14 +22,17 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+
+from rattler.networking import Client
 
 from dsprod.config import Settings
 from dsprod.pipeline.channels import resolve_channels
 from dsprod.progress import Report
 from dsprod.store import Store, open_store
+from dsprod.store.base import PrivateReads
 
 WORK_DIR = ".dsprod"
 SCRATCH_KINDS = ("build", "test", "resolve")
@@ -49,6 +52,8 @@ class Session:
     """``--recipe NAME``: build ``recipes/NAME/recipe.yaml`` as the project's metadata."""
     build_system: str | None = None
     """The C/C++ build system the user chose (``--build-system``); None: the reader chooses."""
+    _said_unreadable: bool = field(default=False, init=False, repr=False)
+    """Whether ``build_channels`` has warned about the channels builds cannot read."""
 
     @cached_property
     def store(self) -> Store:
@@ -93,10 +98,34 @@ class Session:
             shutil.rmtree(folder, ignore_errors=True)
 
     async def channels(self) -> list[str]:
-        """Where builds and test envs resolve from: unstable first, then dependencies."""
+        """Where test envs resolve from, read with ``read_client``: unstable, then dependencies."""
         base = self.settings.source.parent if self.settings.source else self.project_root
         unstable = await self.store.channel_url(self.settings.channel("unstable"))
         return [unstable, *resolve_channels(self.settings.dependency_channels, base)]
+
+    @cached_property
+    def read_client(self) -> Client | None:
+        """The py-rattler client every solve and install of ``channels`` uses (None: default)."""
+        return self.store.read_client() if isinstance(self.store, PrivateReads) else None
+
+    async def build_channels(self) -> list[str]:
+        """Where builds resolve from: ``channels``, but only those a build can read.
+
+        rattler-build's Python API reads no ``s3://`` channel (its client has no
+        S3 middleware, and it takes none from the caller), so with a private S3
+        store (``read: s3``) builds resolve from the dependency channels alone,
+        and a build requirement only the store has is not found; said once.
+        """
+        channels = await self.channels()
+        unreadable = [url for url in channels if url.startswith("s3://")]
+        if unreadable and not self._said_unreadable:
+            self._said_unreadable = True
+            self.report(
+                f"warning: builds resolve without {', '.join(unreadable)}: rattler-build's"
+                " Python API cannot read s3:// channels (store.read: s3); build requirements"
+                " must come from the dependency channels"
+            )
+        return [url for url in channels if url not in unreadable]
 
 
 def new_scratch(parent: Path, kind: str) -> Path:

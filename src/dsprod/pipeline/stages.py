@@ -138,7 +138,7 @@ async def project_for_build(session: Session, project: LoadedProject) -> LoadedP
     """``project`` as its build sees it from the session's channels, its notes reported."""
     with session.scratch("resolve") as work_dir:
         info = await project.language.resolve_build_requirements(
-            project.info, await session.channels(), work_dir, session.report
+            project.info, await session.build_channels(), work_dir, session.report
         )
     for note in info.notes:
         session.report(note)
@@ -212,7 +212,7 @@ async def build(session: Session, *, allow_dirty: bool = False) -> BuildOutcome:
         f" {'generated' if generated else 'maintained'} recipe {recipe_path}"
     )
     log_path = session.work_dir / "logs" / f"{info.conda_name}-{info.version.build_string}.log"
-    channels = tuple(await session.channels())
+    channels = tuple(await session.build_channels())
     with session.scratch("build") as output_dir:
         request = BuildRequest(
             recipe_path=recipe_path,
@@ -368,6 +368,7 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         await session.channels(),
         requirements,
         [r for r in extra.optional_test_requirements if r.split()[0] not in named],
+        client=session.read_client,
     )
     if left_out:
         session.report(
@@ -392,7 +393,11 @@ async def test(session: Session, package: StoredPackage) -> TestOutcome:
         )
         started = time.monotonic()
         installed = await create_env(
-            run_dir / "env", await session.channels(), [*requirements, *optional], session.report
+            run_dir / "env",
+            await session.channels(),
+            [*requirements, *optional],
+            session.report,
+            client=session.read_client,
         )
         timings["env"] = time.monotonic() - started
         session.report(
@@ -418,8 +423,8 @@ async def _test_carried(
     """Run the tests ``artifact`` carries, each in an env its tool solves from the channels."""
     with session.scratch_outside_project("test") as run_dir:
         started = time.monotonic()
-        run = language.run_package_tests(
-            artifact, await session.channels(), run_dir / "junit.xml", session.report
+        run = language.run_package_tests(  # rattler-build solves these envs
+            artifact, await session.build_channels(), run_dir / "junit.xml", session.report
         )
         timings = {"tests": time.monotonic() - started}
         for warning in run.warnings:

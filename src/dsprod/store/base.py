@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from rattler.networking import Client
+
 from dsprod.artifact import Artifact
 from dsprod.errors import StoreRefused
 from dsprod.store.ledger import Ledger
@@ -53,19 +55,43 @@ class StoredPackage:
         )
 
 
+KEYRING_SERVICE = "dsprod"
+"""The keyring service a channel's token is looked up under when channels.yaml names none."""
+
+
+@dataclass(frozen=True)
+class KeyringEntry:
+    """Where in the system keyring a channel's write token is kept: names, never the token."""
+
+    service: str
+    username: str
+
+    def __str__(self) -> str:
+        return f"service '{self.service}', username '{self.username}'"
+
+
 @dataclass(frozen=True)
 class WriteTokens:
-    """Which environment variable holds the write token of each channel: names, never tokens.
+    """Where each channel's write token comes from: variable and keyring names, never tokens.
 
     channels.yaml names the variable per maturity channel (``token_env``), so a
     runner given only the unstable channel's token can publish but not promote.
-    Stores that authenticate per channel (quetz) read the token when they write,
-    from the process environment; the others ignore it (an S3 store's writers
-    hold AWS credentials, a local store's may write its folder).
+    Stores that authenticate per channel (quetz) read the token when they write;
+    the others ignore it (an S3 store's writers hold AWS credentials, a local
+    store's may write its folder).
+
+    Two sources, in order: the environment variable (CI runners set it from
+    their secret store), then the system keyring (a person's desk, where a
+    token in a shell profile would sit in plain text). The keyring entry is
+    service ``dsprod`` and the variable's name as username unless channels.yaml
+    names another (``keyring: {service, username}``), so ``keyring set dsprod
+    DSPROD_UNSTABLE_TOKEN`` stores the token the variable would otherwise hold.
     """
 
     variables: Mapping[str, str] = field(default_factory=dict)
     """Channel name (as the store calls it) -> the environment variable holding its token."""
+    keyring_entries: Mapping[str, KeyringEntry] = field(default_factory=dict)
+    """Channel name -> its keyring entry, where channels.yaml names one (else the default)."""
 
     def variable(self, channel: str) -> str:
         """The variable holding the token that may write ``channel``."""
@@ -74,15 +100,58 @@ class WriteTokens:
             raise StoreRefused(f"channel '{channel}': no token variable is configured for it")
         return variable
 
+    def keyring_entry(self, channel: str) -> KeyringEntry:
+        """The keyring entry holding the token of ``channel`` when its variable is unset."""
+        entry = self.keyring_entries.get(channel)
+        return entry if entry is not None else KeyringEntry(KEYRING_SERVICE, self.variable(channel))
+
+    def source(self, channel: str) -> str:
+        """Where the token of ``channel`` is taken from, for messages: the variable's name if
+        it is set (it wins), else the keyring entry."""
+        variable = self.variable(channel)
+        if os.environ.get(variable, "").strip():
+            return variable
+        return f"the keyring entry ({self.keyring_entry(channel)})"
+
     def token(self, channel: str) -> str:
-        """The token that may write ``channel``; a one-line error naming both if it is unset."""
+        """The token that may write ``channel``: its variable if set, else its keyring entry.
+
+        Neither holding one, or a keyring that cannot be read (no backend
+        installed, a locked one), is a one-line ``StoreRefused`` naming the
+        channel, the variable and the keyring entry; never the token.
+        """
         variable = self.variable(channel)
         token = os.environ.get(variable, "").strip()
-        if not token:
-            raise StoreRefused(
-                f"channel '{channel}': no write token (set the environment variable {variable})"
-            )
-        return token
+        if token:
+            return token
+        entry = self.keyring_entry(channel)
+        wanted = (
+            f"channel '{channel}': no write token (set the environment variable {variable},"
+            f" or store it in the keyring as {entry})"
+        )
+        stored, problem = _from_keyring(entry)
+        if stored:
+            return stored
+        raise StoreRefused(f"{wanted}; {problem}" if problem else wanted)
+
+
+def _from_keyring(entry: KeyringEntry) -> tuple[str, str | None]:
+    """The token the keyring holds for ``entry`` ("" if none), and why it could not be read.
+
+    Imported here, not at the top: only a run without the variable pays for
+    loading the keyring's backends. Any failure of a backend (none installed,
+    locked, a session bus that is not there) is its class and first line, which
+    name the backend's problem and never a stored secret.
+    """
+    try:
+        import keyring
+
+        stored = keyring.get_password(entry.service, entry.username)
+    except Exception as error:  # backends raise their own types; each is one line to the user
+        detail = str(error).strip().splitlines()
+        reason = f"{type(error).__name__}: {detail[0]}" if detail else type(error).__name__
+        return "", f"the keyring could not be read ({reason})"
+    return (stored or "").strip(), None
 
 
 class Store(Protocol):
@@ -118,6 +187,20 @@ class Store(Protocol):
 
     async def fetch(self, package: StoredPackage) -> Path:
         """A local path holding the package file's bytes."""
+        ...
+
+
+@runtime_checkable
+class PrivateReads(Protocol):
+    """A store whose channels readers reach only with credentials (an S3 store with ``read: s3``).
+
+    Apart from the Store interface because most stores serve plain URLs: the
+    session hands this client to every py-rattler solve and install, and the
+    readers that cannot take one (rattler-build) go without the store's channels.
+    """
+
+    def read_client(self) -> Client | None:
+        """The py-rattler client that reads ``channel_url``'s URLs; None if any client can."""
         ...
 
 

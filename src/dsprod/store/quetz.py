@@ -3,7 +3,7 @@
 Writing goes through quetz's upload API (``POST /api/channels/<channel>/upload/<file>``
 with the file's sha256, which the server checks), authenticated by the API key
 of the channel written: the token in the environment variable channels.yaml
-names for that channel (``WriteTokens``). Reading is anonymous, from quetz's
+names for that channel, or else in the keyring (``WriteTokens``). Reading is anonymous, from quetz's
 static channel URLs (``<url>/get/<channel>``), so solvers, test envs and
 rattler-build read them as any conda channel: the channels must be public.
 
@@ -275,7 +275,7 @@ class QuetzStore:
 
     def _refuse_token(self, channel: str, answer: requests.Response) -> None:
         """A rejected token, said with the channel and the variable (never the token)."""
-        variable = self.tokens.variable(channel)
+        source = self.tokens.source(channel)
         if answer.status_code == 403:
             self._channel(channel)  # a channel that does not exist is said so
         problem = (
@@ -284,7 +284,7 @@ class QuetzStore:
             else ("may not write this channel")
         )
         raise StoreRefused(
-            f"quetz store at {self.url}: channel '{channel}': the token in {variable} {problem}"
+            f"quetz store at {self.url}: channel '{channel}': the token in {source} {problem}"
             f" ({answer.status_code} {_detail(answer)})"
         )
 

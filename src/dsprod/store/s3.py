@@ -2,7 +2,7 @@
 
 Layout under ``s3://<bucket>/<prefix>/``::
 
-    <channel>/<subdir>/<package files> + repodata.json      (a static conda channel)
+    <channel>/<subdir>/<package files> + repodata.json(.zst) (a static conda channel)
     .dsprod/pending/<channel>/<subdir>/<sha256>/<file>.json (publishes and copies under way)
     .dsprod/reports/<sha256>.json, .dsprod/reports/<sha256>.xml
     .dsprod/promotions/<token>.json                          (one object per log entry)
@@ -22,6 +22,17 @@ SeaweedFS and moto honour on PutObject):
   back with ``If-Match`` on that ETag; a 412 means another writer got there
   first, so the index is read again and the record added again. No record is
   lost however many writers run at once.
+* ``repodata.json.zst`` (what py-rattler fetches first when it is there)
+  follows ``repodata.json``. Each index write carries a revision in the
+  object's metadata, one more than the index it replaced (or the clock in
+  nanoseconds, if larger: an index rewritten by another tool has none); the
+  writer then writes the compressed index with ``If-Match`` on the ``.zst``'s
+  ETag unless the ``.zst`` already holds that revision or a later one. A 412
+  means another writer wrote it: compare again. So an older index never
+  replaces a newer one, and no write waits on another. A writer killed between
+  the two writes leaves a ``.zst`` one edit behind (the channel as it was
+  before a publish that had not returned), brought up to date by the next
+  edit or publish, which completes the killed one.
 * Each promotion log entry and each owner is its own object, created with
   ``If-None-Match: *`` (an owner transfer is an ``If-Match`` update): there is
   no shared file to append to, and so no lost append.
@@ -38,11 +49,21 @@ A yank's removal unlists the record (``If-Match``, like an addition) and then
 deletes the object: an object the index does not list is never indexed again
 (only pending ones are), so a kill in between leaves nothing a reader sees.
 
-Readers. ``channel_url`` is the channel over HTTP(S) (path-style under the
-endpoint, or the bucket's AWS URL, or ``read_url``): the bucket must let the
-readers (solvers, test envs, rattler-build) GET the prefix. py-rattler 0.28
-can also read ``s3://`` with a custom endpoint, but only through a client the
-caller configures; dsprod's env and build code use the default client.
+Readers. How solvers, test envs and builds read the channels is ``read``:
+
+* ``read: http`` (the default): ``channel_url`` is the channel over HTTP(S)
+  (``read_url``, else path-style under the endpoint, else the bucket's AWS
+  URL): the bucket must let the readers GET the prefix (a public-read policy,
+  or a gateway or CDN at ``read_url``).
+* ``read: s3``: for a private bucket. ``channel_url`` is ``s3://BUCKET/PREFIX/CHANNEL``
+  and ``read_client`` a py-rattler client whose S3 middleware presigns each GET
+  for the endpoint and region (path-style addressing under an endpoint), with
+  the reader's credentials from AWS's standard chain (``AWS_ACCESS_KEY_ID``
+  and ``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, ``~/.aws``, instance roles).
+  py-rattler 0.28 reads ``s3://`` only through such a client (its default
+  Gateway refuses the scheme); py-rattler-build 0.73's Python API makes its
+  own client without S3 middleware and cannot read ``s3://`` at all, so builds
+  resolve without the store's channels (the session says so).
 """
 
 from __future__ import annotations
@@ -62,12 +83,14 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import botocore.config
 import botocore.exceptions
 from rattler import Subdir
+from rattler.networking import AuthenticationMiddleware, Client, RetryMiddleware, S3Middleware
+from rattler.networking.middleware import S3Config
 
 from dsprod.artifact import Artifact
 from dsprod.errors import InputError, StoreRefused
@@ -80,7 +103,7 @@ from dsprod.store.ledger import (
     TestReport,
     next_ownership,
 )
-from dsprod.store.repodata import record_of
+from dsprod.store.repodata import compressed, record_of
 
 NOARCH = "noarch"
 META = ".dsprod"
@@ -90,11 +113,15 @@ LEASE_S = 600.0
 ATTEMPTS = 200
 """Conditional index writes tried before giving up (each loses only to a writer that won)."""
 DEFAULT_REGION = "us-east-1"
+REVISION = "dsprod-revision"
+"""Metadata of ``repodata.json`` and its ``.zst``: which edit of the index they hold."""
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 """S3's bucket naming rules (lower case, digits, dots and hyphens, 3 to 63 characters)."""
 _PREFIX = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._/-]*")
-_SETTINGS = ("bucket", "prefix", "endpoint_url", "region", "profile", "read_url")
+_SETTINGS = ("bucket", "prefix", "endpoint_url", "region", "profile", "read_url", "read")
+READ_MODES = ("http", "s3")
+"""How readers reach the channels: anonymous HTTP(S) GETs, or ``s3://`` with credentials."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +138,8 @@ class S3Settings:
     """A profile of ~/.aws/config to take credentials from (the name only, never a secret)."""
     read_url: str | None
     """Where readers GET the prefix, if not the endpoint itself (a CDN, a gateway)."""
+    read: str = "http"
+    """``http``: readers GET the channels anonymously; ``s3``: over ``s3://`` with credentials."""
     kind: str = "s3"
 
 
@@ -170,6 +199,19 @@ class S3Store:
                     f"{where}: 'store.{key}' must be an http(s) URL without credentials,"
                     f" got {url!r}"
                 )
+        read = values.get("read") or READ_MODES[0]
+        if read not in READ_MODES:
+            raise InputError(
+                f"{where}: 'store.read' must be one of: {', '.join(READ_MODES)}"
+                f" (http: a publicly readable prefix; s3: a private bucket), got {read!r}"
+            )
+        if read == "s3":
+            for key, why in (
+                ("read_url", "is where 'read: http' readers GET the channels"),
+                ("profile", "is not seen by py-rattler's S3 reader: set AWS_PROFILE instead"),
+            ):
+                if values.get(key):
+                    raise InputError(f"{where}: 'store.{key}' {why}; not with 'store.read: s3'")
         return S3Settings(
             bucket=bucket,
             prefix=prefix,
@@ -177,6 +219,7 @@ class S3Store:
             region=values.get("region") or DEFAULT_REGION,
             profile=values.get("profile") or None,
             read_url=(values.get("read_url") or "").rstrip("/") or None,
+            read=read,
         )
 
     @classmethod
@@ -191,6 +234,31 @@ class S3Store:
     async def channel_url(self, channel: str) -> str:
         self._ensure_channel(channel)
         return read_url(self.settings, channel)
+
+    def read_client(self) -> Client | None:
+        """With ``read: s3``, the py-rattler client that reads this store's ``s3://`` URLs.
+
+        Retry and authentication as py-rattler's default client has them (other
+        channels keep working), and an S3 middleware for this bucket: presigned
+        GETs to the endpoint with path-style addressing (SeaweedFS, MinIO, moto
+        need it), or to AWS's regional endpoint for ``store.region`` (as pixi's
+        ``s3-options`` name it), which the SDK's own configuration would ignore.
+        None with ``read: http``.
+        """
+        if self.settings.read != "s3":
+            return None
+        endpoint = self.settings.endpoint_url or f"https://s3.{self.settings.region}.amazonaws.com"
+        style: Literal["path", "virtual-host"] = (
+            "path" if self.settings.endpoint_url else "virtual-host"
+        )
+        config = S3Config(endpoint, self.settings.region, style)
+        return Client(
+            [
+                RetryMiddleware(),
+                AuthenticationMiddleware(),
+                S3Middleware({self.settings.bucket: config}),
+            ]
+        )
 
     async def publish(self, artifact: Artifact, channel: str) -> bool:
         self._ensure_channel(channel)
@@ -348,16 +416,40 @@ class S3Store:
         key = self._index_key(channel, subdir)
         where = f"s3://{self.objects.bucket}/{key}"
         for attempt in range(ATTEMPTS):
-            found = self.objects.get(key)
-            repodata = _loads(found[0], where) if found else _empty_repodata(subdir)
+            found = self.objects.read(key)
+            repodata = _loads(found.data, where) if found else _empty_repodata(subdir)
+            revision = _revision(found.metadata) if found else 0
             if not edit(repodata):
+                if found is not None:  # it may be the edit a killed writer's .zst lacks
+                    self._follow_index(channel, subdir, found.data, revision)
                 return False
-            if self.objects.replace(key, _dumps(repodata), found[1] if found else None):
+            document = _dumps(repodata)
+            revision = max(revision + 1, time.time_ns())
+            etag = found.etag if found else None
+            if self.objects.replace(key, document, etag, metadata=_revised(revision)):
+                self._follow_index(channel, subdir, document, revision)
                 return True
             # Full-jitter backoff: writers started together fall out of step. Measured with 8
             # writers x 25 packages on moto: 80 s with no more than 0.05 s, 37-41 s so.
             time.sleep(random.uniform(0, min(0.8, 0.04 * 2 ** min(attempt, 6))))
         raise StoreRefused(f"{where}: {ATTEMPTS} conditional writes lost to other writers")
+
+    def _follow_index(self, channel: str, subdir: str, document: bytes, revision: int) -> None:
+        """Write ``repodata.json.zst`` from the index at ``revision`` unless it holds that
+        revision or a later one (see the module docstring): one HEAD and one PUT a publish."""
+        follower = f"{self._index_key(channel, subdir)}.zst"
+        data = None
+        for _ in range(ATTEMPTS):
+            head = self.objects.head(follower)
+            if head is not None and _revision(head.get("Metadata", {})) >= revision:
+                return
+            data = data if data is not None else compressed(document)
+            etag = head["ETag"] if head else None
+            if self.objects.replace(follower, data, etag, metadata=_revised(revision)):
+                return
+        raise StoreRefused(
+            f"s3://{self.objects.bucket}/{follower}: {ATTEMPTS} conditional writes lost"
+        )
 
     @contextlib.contextmanager
     def _pending(
@@ -407,7 +499,11 @@ class S3Store:
 
 
 def read_url(settings: S3Settings, channel: str) -> str:
-    """Where solvers read a channel over HTTP(S): ``read_url``, the endpoint, or AWS's URL."""
+    """Where solvers read a channel: ``s3://`` (``read: s3``), else over HTTP(S) from
+    ``read_url``, the endpoint, or AWS's URL."""
+    if settings.read == "s3":
+        parts = (settings.bucket, settings.prefix, channel)
+        return "s3://" + "/".join(part for part in parts if part)
     if settings.read_url:
         base = settings.read_url
     elif settings.endpoint_url:
@@ -415,6 +511,15 @@ def read_url(settings: S3Settings, channel: str) -> str:
     else:
         base = f"https://{settings.bucket}.s3.{settings.region}.amazonaws.com"
     return "/".join(part for part in (base, settings.prefix, channel) if part)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An object as read: its bytes, its ETag, its user metadata (``x-amz-meta-*``)."""
+
+    data: bytes
+    etag: str
+    metadata: Mapping[str, str]
 
 
 class Objects:
@@ -455,11 +560,11 @@ class Objects:
             return answer["Body"].read(), answer["ETag"]
 
     def exists(self, key: str) -> bool:
-        return self._head(key) is not None
+        return self.head(key) is not None
 
     def sha256(self, key: str) -> str | None:
         """The object's sha256 (hex) as the server computed it, else of its bytes; None: absent."""
-        head = self._head(key)
+        head = self.head(key)
         if head is None:
             return None
         checksum = head.get("ChecksumSHA256") or ""
@@ -485,9 +590,14 @@ class Objects:
                 raise
         return True
 
-    def replace(self, key: str, data: bytes, etag: str | None) -> bool:
-        """Write the object if it still has ``etag`` (None: if it still does not exist)."""
-        condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+    def replace(
+        self, key: str, data: bytes, etag: str | None, metadata: Mapping[str, str] | None = None
+    ) -> bool:
+        """Write the object (with ``metadata``) if it still has ``etag`` (None: if it still
+        does not exist); False if it had another."""
+        condition: dict[str, Any] = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        if metadata:
+            condition["Metadata"] = dict(metadata)
         with self._errors(f"writing {key}"):
             try:
                 self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **condition)
@@ -496,6 +606,17 @@ class Objects:
                     return False
                 raise
         return True
+
+    def read(self, key: str) -> Stored | None:
+        """The object's bytes, ETag and metadata, or None if there is none."""
+        with self._errors(f"reading {key}"):
+            try:
+                answer = self.client.get_object(Bucket=self.bucket, Key=key)
+            except botocore.exceptions.ClientError as error:
+                if _code(error) in ("NoSuchKey", "404"):
+                    return None
+                raise
+            return Stored(answer["Body"].read(), answer["ETag"], answer.get("Metadata", {}))
 
     def put(self, key: str, data: bytes) -> None:
         """Write an object nobody else writes under that key."""
@@ -549,7 +670,8 @@ class Objects:
                 )
         return sorted(found)
 
-    def _head(self, key: str) -> dict[str, Any] | None:
+    def head(self, key: str) -> dict[str, Any] | None:
+        """The object's ETag, metadata and checksum as HEAD gives them; None if there is none."""
         with self._errors(f"reading {key}"):
             try:
                 head: dict[str, Any] = self.client.head_object(
@@ -744,6 +866,16 @@ def _empty_repodata(subdir: str) -> dict[str, Any]:
         "removed": [],
         "repodata_version": 1,
     }
+
+
+def _revision(metadata: Mapping[str, str]) -> int:
+    """The index revision an object's metadata records (0: none, or not a number)."""
+    value = metadata.get(REVISION, "")
+    return int(value) if value.isdigit() else 0
+
+
+def _revised(revision: int) -> dict[str, str]:
+    return {REVISION: str(revision)}
 
 
 def _dumps(document: Any) -> bytes:
