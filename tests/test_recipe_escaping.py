@@ -16,7 +16,7 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import rattler_build
@@ -141,9 +141,13 @@ _SCRIPT = st.tuples(
 
 
 def _is_url(path: str) -> bool:
-    """A path WHATWG parsing keeps (it resolves ``.`` and ``..`` segments)."""
-    return absolute_url(f"https://example.org/{path}") is not None and not any(
-        segment in (".", "..") for segment in path.split("/")
+    """A path WHATWG parsing keeps (it resolves ``.`` and ``..`` segments).
+
+    Checked on the URL as recorded, which has no fragment: ``.#}`` is recorded as ``.``.
+    """
+    url = absolute_url(f"https://example.org/{path}")
+    return url is not None and not any(
+        segment in (".", "..") for segment in urlsplit(url).path.split("/")
     )
 
 
