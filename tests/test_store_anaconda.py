@@ -74,7 +74,8 @@ def test_the_unstable_token_publishes_but_cannot_promote_and_no_token_is_ever_sh
         return result
 
     refused = {
-        "no write token (set the environment variable DSPROD_TESTING_TOKEN)": promote(),
+        "no write token (set the environment variable DSPROD_TESTING_TOKEN, or store it in"
+        " the keyring as service 'dsprod', username 'DSPROD_TESTING_TOKEN')": promote(),
         "the token in DSPROD_TESTING_TOKEN is not a token this server accepts (401)": promote(
             DSPROD_TESTING_TOKEN=fake
         ),

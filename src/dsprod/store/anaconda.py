@@ -16,8 +16,9 @@ exactly as the official client does:
 - listing: the label's files (``show_channel``), with the sha256 of each file record.
 
 Writing a label takes the token in the environment variable channels.yaml names for that
-channel (``WriteTokens``), handed to the client only: never printed, never in a URL (the
-client sends it in a header). Reading is anonymous unless that variable is set.
+channel, else in its keyring entry (``WriteTokens``), handed to the client only: never
+printed, never in a URL (the client sends it in a header). Reading is anonymous unless
+that variable or keyring entry holds a token.
 
 Solvers read a label as a static conda channel, ``<channel_url>/<owner>/label/<label>``:
 anaconda.org serves those at https://conda.anaconda.org, Anaconda Server (repository) at
@@ -364,7 +365,7 @@ class AnacondaStore:
     def _refuse_token(self, channel: str, problem: str) -> NoReturn:
         raise StoreRefused(
             f"anaconda store at {self.settings.url}: channel '{channel}': the token in"
-            f" {self.tokens.variable(channel)} {problem}"
+            f" {self.tokens.source(channel)} {problem}"
         ) from None
 
 
