@@ -51,7 +51,7 @@ import contextlib
 import re
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,27 +249,25 @@ class QuetzStore:
 
     def _await_index(self, channel: str, subdir: str, filename: str, sha256: str) -> None:
         """Wait until quetz's background re-index lists the file (then readers see it)."""
-        deadline = time.monotonic() + INDEX_WAIT_S
-        delay = 0.02
-        while not self._already_there(channel, subdir, filename, sha256):
-            if time.monotonic() > deadline:
-                raise StoreRefused(
-                    f"quetz store at {self.url}: channel '{channel}' accepted {filename} but its"
-                    f" index did not list it within {INDEX_WAIT_S:.0f} s"
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+        self._await(
+            lambda: self._already_there(channel, subdir, filename, sha256),
+            f"channel '{channel}' accepted {filename} but its index did not list it within",
+        )
 
     def _await_unlisted(self, channel: str, subdir: str, filename: str) -> None:
         """Wait until quetz's background re-index no longer lists the removed file."""
+        self._await(
+            lambda: filename not in self._records(channel, subdir),
+            f"channel '{channel}' removed {filename} but its index still listed it after",
+        )
+
+    def _await(self, done: Callable[[], bool], late: str) -> None:
+        """Poll ``done`` (quetz re-indexes in the background) for up to ``INDEX_WAIT_S``."""
         deadline = time.monotonic() + INDEX_WAIT_S
         delay = 0.02
-        while filename in self._records(channel, subdir):
+        while not done():
             if time.monotonic() > deadline:
-                raise StoreRefused(
-                    f"quetz store at {self.url}: channel '{channel}' removed {filename} but its"
-                    f" index still listed it after {INDEX_WAIT_S:.0f} s"
-                )
+                raise StoreRefused(f"quetz store at {self.url}: {late} {INDEX_WAIT_S:.0f} s")
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 

@@ -550,14 +550,8 @@ class Objects:
 
     def get(self, key: str) -> tuple[bytes, str] | None:
         """The object's bytes and ETag, or None if there is none."""
-        with self._errors(f"reading {key}"):
-            try:
-                answer = self.client.get_object(Bucket=self.bucket, Key=key)
-            except botocore.exceptions.ClientError as error:
-                if _code(error) in ("NoSuchKey", "404"):
-                    return None
-                raise
-            return answer["Body"].read(), answer["ETag"]
+        found = self.read(key)
+        return None if found is None else (found.data, found.etag)
 
     def exists(self, key: str) -> bool:
         return self.head(key) is not None
