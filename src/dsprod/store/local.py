@@ -217,7 +217,7 @@ class LocalStore:
         if _removals_pending(self.root) and os.access(self.root, os.W_OK):
             with _locked(self.root):  # completes them: what a killed yank left goes now
                 pass
-        subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
+        subdirs = _subdirs(folder)
         unsettled = [live for live in subdirs if not settled.unchanged(self.root, live)]
         _sweep_if_idle(self.root, *unsettled)
         return [(live, live in unsettled) for live in subdirs]
@@ -274,9 +274,10 @@ class LocalStore:
             return PathIndex(":memory:").owners(await self.packages(channel), paths, read)
         with _locked(self.root):
             found = self._path_index(channel).owners_if_synced(self._stamp(channel), paths)
-        if found is not None:
-            return found
-        before = self._stamp(channel)
+            if found is not None:
+                return found
+            self._settle(channel)
+            before = self._stamp(channel)
         listed = await self.packages(channel)
         with _locked(self.root):
             # the listing is of these very indexes only if none changed meanwhile
@@ -284,6 +285,24 @@ class LocalStore:
             return self._path_index(channel).owners(
                 listed, paths, read, stamp=stamp if stamp == before else None
             )
+
+    def _settle(self, channel: str) -> None:
+        """Record each complete subdir of the channel as settled where no writer did (lock held).
+
+        An index another indexer wrote, or a subdir after a yank, has no record
+        until the next publish there, and a channel with such a subdir has no
+        stamp: its path index would be synced at every query. Its index is
+        checked line by line (a damaged one is refused) and its folder for
+        unlisted packages, as a writer does before recording it; one holding
+        such files is left to the listing, which adopts them.
+        """
+        for live in _subdirs(self.channel_dir(channel)):
+            index_path = live / "repodata.json"
+            if settled.unchanged(self.root, live) or not index_path.is_file():
+                continue
+            if not _unlisted(live, Repodata.read(index_path, live.name).listed):
+                with _staging(self.root) as staging:
+                    settled.record(self.root, live, staging)
 
     def _stamp(self, channel: str) -> str | None:
         """The identity of the channel's indexes now, if every subdir is settled (else None).
@@ -295,7 +314,7 @@ class LocalStore:
         if not folder.is_dir():
             return None
         identities = {}
-        for live in sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != "."):
+        for live in _subdirs(folder):
             identity = settled.current(self.root, live)
             if identity is None:
                 return None
@@ -708,6 +727,13 @@ def _listed(channel: str, subdir: str, records: dict[str, dict[str, Any]]) -> li
         StoredPackage.listed(channel, subdir, filename, record)
         for filename, record in sorted(records.items())
     ]
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    """A channel folder's subdirs by name (dot-folders are not subdirs; none if no folder)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
 
 
 def _names(packages: Iterable[StoredPackage]) -> set[str]:
