@@ -206,3 +206,31 @@ def test_an_index_made_before_stamps_keeps_its_rows_and_is_synced_at_none(tmp_pa
     [listed] = asyncio.run(store.packages("testing"))
     paths = frozenset({"share/fs-old/data.txt"})
     assert asyncio.run(store.installing("testing", paths)) == {listed: paths}
+
+
+def test_a_subdir_another_indexer_wrote_is_settled_by_the_first_query(tmp_path: Path) -> None:
+    """Without it the channel has no stamp, and every query would sync (list the channel)."""
+    store = LocalStore(tmp_path / "store")
+    asyncio.run(store.publish(read_artifact(write_package(tmp_path, "fs-own", "1.0")), "testing"))
+    other = store.channel_dir("testing") / "linux-64"
+    other.mkdir(exist_ok=True)
+    (other / "repodata.json").write_text('{"info": {"subdir": "linux-64"}, "packages": {}}')
+    assert store._stamp("testing") is None
+    paths = frozenset({"share/fs-own/data.txt"})
+    [own] = asyncio.run(store.packages("testing"))
+    assert asyncio.run(store.installing("testing", paths)) == {own: paths}
+    stamp = store._stamp("testing")
+    assert stamp is not None
+    assert _index(store, "testing").owners_if_synced(stamp, paths) == {
+        (own.subdir, own.filename, own.sha256): paths
+    }
+
+
+def test_a_damaged_index_in_an_unsettled_subdir_is_refused_by_the_query(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    asyncio.run(store.publish(read_artifact(write_package(tmp_path, "fs-own", "1.0")), "testing"))
+    other = store.channel_dir("testing") / "linux-64"
+    other.mkdir(exist_ok=True)
+    (other / "repodata.json").write_text("{not json")
+    with pytest.raises(StoreRefused, match="damaged"):
+        asyncio.run(store.installing("testing", frozenset()))
