@@ -27,7 +27,9 @@ done when the subdir changed since its last writer left it (``settled.py``).
 Rebuilding an index from every package file is the explicit repair,
 ``reindex`` (``dsprod reindex``), never a publish's path. A promotion's clobber
 check asks the channel's path index (``installing``, ``path_index.py``) instead
-of reading every package.
+of reading every package; each copy keeps that index synced, and a promotion
+finds its package, the target's copy and the broken channel's by a search of
+the index's bytes (``having``), so it lists no channel whole.
 
 Crash safety (design note). A writer may be killed at any instruction; whoever
 comes next finishes or discards what it left, and never needs a human:
