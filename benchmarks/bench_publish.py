@@ -19,8 +19,9 @@ Then it times, in this process:
   the whole ``testing`` channel, the copy, the log). The local store's path
   index of ``testing`` does not exist yet: this one builds it, reading every
   package's file list once, as any store made before the index would;
-* promote: the median of as many further ``dsprod promote`` (the index then
-  reads only what the channel gained since);
+* promote: the median of as many further ``dsprod promote`` (each copy keeps
+  the path index synced, and the package is found by a search of the index's
+  bytes: no channel is listed whole);
 * listing: one ``LocalStore.packages`` of ``unstable`` (what every lookup reads).
 
 Wall-clock and CPU time are both given: on a machine shared with other work,

@@ -77,7 +77,7 @@ def test_the_local_store_answers_from_its_index_and_keeps_it_in_step_with_the_ch
     listed = asyncio.run(store.packages("testing"))
     ours = frozenset({"share/doc/a.txt", "etc/x.conf"})
 
-    found = asyncio.run(store.installing("testing", listed, ours))
+    found = asyncio.run(store.installing("testing", ours))
     assert found == full_read(store, listed, ours)
     assert {p.name: sorted(s) for p, s in found.items()} == {
         "pi-one": ["share/doc/a.txt"],
@@ -87,7 +87,7 @@ def test_the_local_store_answers_from_its_index_and_keeps_it_in_step_with_the_ch
     [first] = [p for p in listed if p.name == "pi-one"]
     asyncio.run(store.remove(first))
     listed = asyncio.run(store.packages("testing"))
-    assert set(asyncio.run(store.installing("testing", listed, ours))) == {listed[0]}
+    assert set(asyncio.run(store.installing("testing", ours))) == {listed[0]}
     index = PathIndex(store.root / PATHS / "testing.sqlite3")
     assert set(index.contents()) == {(p.subdir, p.filename, p.sha256) for p in listed}
 
@@ -101,12 +101,12 @@ def test_a_package_listed_again_with_other_bytes_has_its_paths_read_again(
     assert before.filename == after.filename and before.sha256 != after.sha256
     asyncio.run(store.publish(before, "testing"))
     [old] = asyncio.run(store.packages("testing"))
-    assert asyncio.run(store.installing("testing", [old], frozenset({"bin/tool"}))) != {}
+    assert asyncio.run(store.installing("testing", frozenset({"bin/tool"}))) != {}
     asyncio.run(store.remove(old))
     asyncio.run(store.publish(after, "testing"))
     [new] = asyncio.run(store.packages("testing"))
-    assert asyncio.run(store.installing("testing", [new], frozenset({"bin/tool"}))) == {}
-    assert asyncio.run(store.installing("testing", [new], frozenset({"etc/x.conf"}))) == {
+    assert asyncio.run(store.installing("testing", frozenset({"bin/tool"}))) == {}
+    assert asyncio.run(store.installing("testing", frozenset({"etc/x.conf"}))) == {
         new: frozenset({"etc/x.conf"})
     }
 
@@ -117,7 +117,7 @@ def test_an_unreadable_listed_package_is_a_damaged_channel(tmp_path: Path) -> No
     [package] = asyncio.run(store.packages("testing"))
     asyncio.run(store.fetch(package)).write_bytes(b"not a package")
     with pytest.raises(StoreRefused, match="channel 'testing' is damaged"):
-        asyncio.run(store.installing("testing", [package], frozenset({"bin/tool"})))
+        asyncio.run(store.installing("testing", frozenset({"bin/tool"})))
 
 
 @pytest.mark.parametrize("damage", ["garbage", "another schema"])
@@ -132,7 +132,7 @@ def test_an_index_sqlite_cannot_use_is_started_over(tmp_path: Path, damage: str)
     else:
         with sqlite3.connect(database) as connection:
             connection.execute("PRAGMA user_version = 99")
-    found = asyncio.run(store.installing("testing", listed, frozenset({"bin/tool"})))
+    found = asyncio.run(store.installing("testing", frozenset({"bin/tool"})))
     assert found == {listed[0]: frozenset({"bin/tool"})}
 
 
@@ -149,13 +149,13 @@ def test_a_writer_killed_inside_a_transaction_leaves_the_index_as_it_was(tmp_pat
     store = LocalStore(tmp_path / "store")
     asyncio.run(store.publish(package_installing(tmp_path, "pi-one", ("bin/tool",)), "testing"))
     listed = asyncio.run(store.packages("testing"))
-    asyncio.run(store.installing("testing", listed, frozenset()))  # the index holds pi-one
+    asyncio.run(store.installing("testing", frozenset()))  # the index holds pi-one
     database = store.root / PATHS / "testing.sqlite3"
     before = PathIndex(database).contents()
     killed = subprocess.run([sys.executable, "-c", KILLED_MID_TRANSACTION, str(database)])
     assert killed.returncode < 0
     assert PathIndex(database).contents() == before
-    found = asyncio.run(store.installing("testing", listed, frozenset({"bin/tool"})))
+    found = asyncio.run(store.installing("testing", frozenset({"bin/tool"})))
     assert found == {listed[0]: frozenset({"bin/tool"})}
 
 
@@ -164,7 +164,7 @@ def test_reindex_rebuilds_the_path_index(tmp_path: Path) -> None:
     asyncio.run(store.publish(package_installing(tmp_path, "pi-one", ("bin/tool",)), "testing"))
     [package] = asyncio.run(store.packages("testing"))
     database = store.root / PATHS / "testing.sqlite3"
-    asyncio.run(store.installing("testing", [package], frozenset()))
+    asyncio.run(store.installing("testing", frozenset()))
     with sqlite3.connect(database) as connection:  # an index edited by other hands
         connection.execute("UPDATE paths SET path = 'elsewhere'")
     asyncio.run(store.reindex("testing"))
@@ -213,11 +213,9 @@ def test_the_index_answers_as_a_full_read_after_any_publishes_copies_and_removal
         elif operation == "query":
             listed = asyncio.run(store.packages("testing"))
             ours = frozenset(files)
-            assert asyncio.run(store.installing("testing", listed, ours)) == full_read(
-                store, listed, ours
-            )
+            assert asyncio.run(store.installing("testing", ours)) == full_read(store, listed, ours)
     listed = asyncio.run(store.packages("testing"))
-    asyncio.run(store.installing("testing", listed, frozenset()))
+    asyncio.run(store.installing("testing", frozenset()))
     kept = PathIndex(store.root / PATHS / "testing.sqlite3")
     scratch = PathIndex(folder / "scratch.sqlite3")
     scratch.rebuild(listed, reader(store, "testing"))

@@ -40,7 +40,7 @@ from dsprod.config import BROKEN_LEVEL, CONFIG_FILE, MATURITY_LEVELS, Settings
 from dsprod.errors import InputError, StoreRefused, VerifyFailed
 from dsprod.store.base import PathIndexed, Removable, Store, StoredPackage
 from dsprod.store.ledger import Intent, PromotionEntry, TestReport, actor, now
-from dsprod.store.lookup import fetch_artifact
+from dsprod.store.lookup import fetch_artifact, having
 from dsprod.store.path_index import installed_paths
 
 _CLOBBER_EXAMPLES = 3
@@ -182,7 +182,7 @@ async def promote(
 async def yanked(store: Store, settings: Settings, package: StoredPackage) -> list[str]:
     """A yanked build goes up no more: the broken channel holding these bytes is a broken rule."""
     broken = settings.channel(BROKEN_LEVEL)
-    if any(p.sha256 == package.sha256 for p in await store.packages(broken)):
+    if await having(store, broken, "sha256", package.sha256):
         return [f"it was yanked (the '{broken}' channel holds these bytes; see the promotion log)"]
     return []
 
@@ -278,8 +278,8 @@ async def _copy_logged(
 async def _holds(store: Store, channel: str, entry: PromotionEntry) -> bool:
     """Whether ``channel`` lists exactly the bytes ``entry`` is about."""
     return any(
-        (p.subdir, p.filename, p.sha256) == (entry.subdir, entry.package, entry.sha256)
-        for p in await store.packages(channel)
+        (p.subdir, p.sha256) == (entry.subdir, entry.sha256)
+        for p in await having(store, channel, "filename", entry.package)
     )
 
 
@@ -326,29 +326,25 @@ async def clobbered(
     ``channel`` is not judged there again. A store with a path index
     (``PathIndexed``, the local store) answers from it, in time that does not
     grow with the channel; any other has each package's paths read, once per
-    call (``installed_by``, by sha256).
+    call (``installed_by``, by sha256). Either way the problems come in the
+    channel's listing order (subdir, then file name).
     """
-    candidates = await store.packages(channel)
-    if any(p.key == (artifact.subdir, artifact.filename) for p in candidates):
+    there = await having(store, channel, "filename", artifact.filename)
+    if any(p.subdir == artifact.subdir for p in there):
         return []
     ours = installed_paths(artifact.paths)
-    others = [
-        other
-        for other in candidates
-        if other.name != artifact.name
-        and (artifact.subdir == "noarch" or other.subdir in (artifact.subdir, "noarch"))
-    ]
     if isinstance(store, PathIndexed):
-        shared_with = await store.installing(channel, candidates, ours)
+        shared_with = await store.installing(channel, ours)
     else:
         shared_with = {
             other: ours & await _installed_by(store, channel, other, installed_by)
-            for other in others
+            for other in await store.packages(channel)
+            if _combinable(artifact, other)
         }
     problems: list[str] = []
-    for other in others:
-        shared = sorted(shared_with.get(other, frozenset()))
-        if shared:
+    for other in sorted(shared_with, key=lambda p: p.key):
+        shared = sorted(shared_with[other])
+        if shared and _combinable(artifact, other):
             examples = ", ".join(shared[:_CLOBBER_EXAMPLES])
             more = len(shared) - _CLOBBER_EXAMPLES
             more_text = f" and {more} more" if more > 0 else ""
@@ -356,6 +352,13 @@ async def clobbered(
                 f"its files clobber those of {other.filename} in '{channel}': {examples}{more_text}"
             )
     return problems
+
+
+def _combinable(artifact: Artifact, other: StoredPackage) -> bool:
+    """Whether an environment could hold both (another name, a subdir it can combine with)."""
+    return other.name != artifact.name and (
+        artifact.subdir == "noarch" or other.subdir in (artifact.subdir, "noarch")
+    )
 
 
 async def _installed_by(
@@ -381,7 +384,7 @@ def _final(pep440_version: str | None) -> bool:
 
 
 async def _package_in(store: Store, channel: str, package: StoredPackage) -> StoredPackage:
-    for candidate in await store.packages(channel):
+    for candidate in await having(store, channel, "filename", package.filename):
         if candidate.key == package.key:
             if candidate.sha256 != package.sha256:
                 raise StoreRefused(

@@ -10,10 +10,10 @@ servers, and the one event loop a command runs serves them all.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from rattler.networking import Client
 
@@ -247,13 +247,31 @@ class PathIndexed(Protocol):
     """
 
     async def installing(
-        self, channel: str, listed: Sequence[StoredPackage], paths: frozenset[str]
+        self, channel: str, paths: frozenset[str]
     ) -> dict[StoredPackage, frozenset[str]]:
-        """Which of ``listed`` (the channel's packages, as just listed) install any of ``paths``.
+        """Which packages the channel lists now install any of ``paths``.
 
         Each with the ones it installs. Paths are spelled as
         ``path_index.installed_paths`` spells them.
         """
+        ...
+
+
+Field = Literal["name", "filename", "sha256"]
+"""A ``StoredPackage`` field a ``Searchable`` store finds packages by."""
+
+
+@runtime_checkable
+class Searchable(Protocol):
+    """A store that finds a channel's packages of one name, file name or sha256 without listing all.
+
+    A command about one package (``promote``, a lookup by ``NAME==VERSION``)
+    then costs the same in a channel of 20,000 packages as in one of 20; any
+    other store is asked for the whole listing (``lookup.having``).
+    """
+
+    async def having(self, channel: str, field: Field, value: str) -> list[StoredPackage]:
+        """Exactly ``[p for p in await self.packages(channel) if getattr(p, field) == value]``."""
         ...
 
 

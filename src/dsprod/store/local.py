@@ -27,7 +27,9 @@ done when the subdir changed since its last writer left it (``settled.py``).
 Rebuilding an index from every package file is the explicit repair,
 ``reindex`` (``dsprod reindex``), never a publish's path. A promotion's clobber
 check asks the channel's path index (``installing``, ``path_index.py``) instead
-of reading every package.
+of reading every package; each copy keeps that index synced, and a promotion
+finds its package, the target's copy and the broken channel's by a search of
+the index's bytes (``having``), so it lists no channel whole.
 
 Crash safety (design note). A writer may be killed at any instruction; whoever
 comes next finishes or discards what it left, and never needs a human:
@@ -71,7 +73,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +85,7 @@ from rattler.index import index_fs
 from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, read_paths, sha256_of
 from dsprod.errors import InputError, StoreRefused
 from dsprod.store import settled
-from dsprod.store.base import StoredPackage, WriteTokens
+from dsprod.store.base import Field, StoredPackage, WriteTokens
 from dsprod.store.ledger import (
     Intent,
     OwnerChange,
@@ -92,7 +94,7 @@ from dsprod.store.ledger import (
     TestReport,
     next_ownership,
 )
-from dsprod.store.path_index import PathIndex
+from dsprod.store.path_index import FullKey, PathIndex, installed_paths
 from dsprod.store.repodata import Repodata, compressed, record_of
 
 NOARCH = "noarch"
@@ -179,26 +181,56 @@ class LocalStore:
     async def packages(self, channel: str) -> list[StoredPackage]:
         """Every package the channel's index lists, after adopting files a crash left unlisted."""
         found: list[StoredPackage] = []
+        for live, unsettled in self._subdirs_to_read(channel):
+            found.extend(
+                self._adopted(channel, live) if unsettled else self._listing(channel, live)
+            )
+        return found
+
+    async def having(self, channel: str, field: Field, value: str) -> list[StoredPackage]:
+        """The packages ``packages()`` would list with ``field`` equal to ``value``, in its order.
+
+        A subdir as its last writer left it (``settled``) has only the lines of
+        its index that hold ``value`` parsed (``Repodata.records_holding``):
+        its cost is a read and a search of the index's bytes, not a parse of
+        every record. Any other subdir is listed as ``packages()`` lists it
+        (adopting what a crash left).
+        """
+        found: list[StoredPackage] = []
+        for live, unsettled in self._subdirs_to_read(channel):
+            if unsettled:
+                candidates = self._adopted(channel, live)
+            else:
+                index = Repodata.read(live / "repodata.json", live.name, trusted=True)
+                records = index.records_holding(live / "repodata.json", value)
+                candidates = _listed(channel, live.name, records)
+            found.extend(p for p in candidates if getattr(p, field) == value)
+        return found
+
+    def _subdirs_to_read(self, channel: str) -> list[tuple[Path, bool]]:
+        """The channel's subdirs, each with whether it is unsettled (may hold unlisted files).
+
+        First what killed writers left is completed (a removal) or swept, as
+        every reader does before reading an index.
+        """
         folder = self.channel_dir(channel)
         if not folder.is_dir():
-            return found
+            return []
         if _removals_pending(self.root) and os.access(self.root, os.W_OK):
             with _locked(self.root):  # completes them: what a killed yank left goes now
                 pass
-        subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
+        subdirs = _subdirs(folder)
         unsettled = [live for live in subdirs if not settled.unchanged(self.root, live)]
         _sweep_if_idle(self.root, *unsettled)
-        for live in subdirs:
-            if (
-                live in unsettled
-                and _unlisted(live, _names(self._listing(channel, live)))
-                and os.access(self.root, os.W_OK)
-            ):
-                with _locked(self.root):  # a reader of a read-only store sees the index as it is
-                    if _unlisted(live, _names(self._listing(channel, live))):
-                        self._update_index(channel, live.name, None)
-            found.extend(self._listing(channel, live))
-        return found
+        return [(live, live in unsettled) for live in subdirs]
+
+    def _adopted(self, channel: str, live: Path) -> list[StoredPackage]:
+        """The listing of an unsettled subdir, after indexing the files a crash left unlisted."""
+        if _unlisted(live, _names(self._listing(channel, live))) and os.access(self.root, os.W_OK):
+            with _locked(self.root):  # a reader of a read-only store sees the index as it is
+                if _unlisted(live, _names(self._listing(channel, live))):
+                    self._update_index(channel, live.name, None)
+        return self._listing(channel, live)
 
     def _listing(self, channel: str, live: Path) -> list[StoredPackage]:
         """The packages ``live``'s index lists, parsed once per process for the same bytes.
@@ -218,22 +250,78 @@ class LocalStore:
         return parsed[1]
 
     async def installing(
-        self, channel: str, listed: Sequence[StoredPackage], paths: frozenset[str]
+        self, channel: str, paths: frozenset[str]
     ) -> dict[StoredPackage, frozenset[str]]:
-        """Which of ``listed`` install any of ``paths``, from the channel's path index.
+        """Which packages the channel lists install any of ``paths``, from its path index.
 
-        The index is first brought to ``listed`` (``path_index``: only packages
-        new to it are read). A store this process may not write gets an index
-        built in memory for the one query.
+        The index answers at once when it was last synced with exactly the
+        indexes the channel has now (``_stamp``; each copy into the channel
+        keeps it so, ``_update_index``). Otherwise it is first brought to the
+        channel's listing (``path_index``: only packages new to it are read).
+        A store this process may not write gets an index built in memory for
+        the one query.
         """
+        found = await self._owners(channel, paths)
+        answer: dict[StoredPackage, frozenset[str]] = {}
+        for (subdir, filename, sha256), shared in found.items():
+            for package in await self.having(channel, "filename", filename):
+                if package.key == (subdir, filename) and package.sha256 == sha256:
+                    answer[package] = shared  # (one yanked meanwhile is no longer an answer)
+        return answer
+
+    async def _owners(self, channel: str, paths: frozenset[str]) -> dict[FullKey, frozenset[str]]:
+        """The path index's answer: at once if synced at the channel's stamp, else after a sync."""
         read = self._paths_reader(channel)
         if not os.access(self.root, os.W_OK):
-            found = PathIndex(":memory:").owners(listed, paths, read)
-        else:
-            with _locked(self.root):
-                found = self._path_index(channel).owners(listed, paths, read)
-        by_key = {package.key: package for package in listed}
-        return {by_key[key]: shared for key, shared in found.items()}
+            return PathIndex(":memory:").owners(await self.packages(channel), paths, read)
+        with _locked(self.root):
+            found = self._path_index(channel).owners_if_synced(self._stamp(channel), paths)
+            if found is not None:
+                return found
+            self._settle(channel)
+            before = self._stamp(channel)
+        listed = await self.packages(channel)
+        with _locked(self.root):
+            # the listing is of these very indexes only if none changed meanwhile
+            stamp = self._stamp(channel)
+            return self._path_index(channel).owners(
+                listed, paths, read, stamp=stamp if stamp == before else None
+            )
+
+    def _settle(self, channel: str) -> None:
+        """Record each complete subdir of the channel as settled where no writer did (lock held).
+
+        An index another indexer wrote, or a subdir after a yank, has no record
+        until the next publish there, and a channel with such a subdir has no
+        stamp: its path index would be synced at every query. Its index is
+        checked line by line (a damaged one is refused) and its folder for
+        unlisted packages, as a writer does before recording it; one holding
+        such files is left to the listing, which adopts them.
+        """
+        for live in _subdirs(self.channel_dir(channel)):
+            index_path = live / "repodata.json"
+            if settled.unchanged(self.root, live) or not index_path.is_file():
+                continue
+            if not _unlisted(live, Repodata.read(index_path, live.name).listed):
+                with _staging(self.root) as staging:
+                    settled.record(self.root, live, staging)
+
+    def _stamp(self, channel: str) -> str | None:
+        """The identity of the channel's indexes now, if every subdir is settled (else None).
+
+        Equal stamps mean the same index bytes (``settled.current``): the path
+        index, synced at one stamp, needs no sync while the channel keeps it.
+        """
+        folder = self.channel_dir(channel)
+        if not folder.is_dir():
+            return None
+        identities = {}
+        for live in _subdirs(folder):
+            identity = settled.current(self.root, live)
+            if identity is None:
+                return None
+            identities[live.name] = identity
+        return json.dumps(identities, sort_keys=True)
 
     def _path_index(self, channel: str) -> PathIndex:
         (self.root / PATHS).mkdir(exist_ok=True)
@@ -341,15 +429,39 @@ class LocalStore:
         live = self.channel_dir(channel) / subdir
         live.mkdir(parents=True, exist_ok=True)
         trusted = not scan and settled.unchanged(self.root, live)
+        path_indexed = (self.root / PATHS / f"{channel}.sqlite3").is_file()
+        before = self._stamp(channel) if trusted and path_indexed else None
         index = Repodata.read(live / "repodata.json", subdir, trusted=trusted)
         if not trusted:
             others = _not_listed(live, index.listed)
             _remove([live / name for name in others if name.startswith(OLDER_TEMPS)])
             for package in _genuine_packages(live, others):
                 index.add(package.name, record_of(package))
-        if incoming is not None:
-            index.add(incoming.name, record_of(incoming))
+        if incoming is None:
+            _swap_index(self.root, live, index, None, settle=True)
+            return
+        record = record_of(incoming)
+        index.add(incoming.name, record)
         _swap_index(self.root, live, index, incoming, settle=True)
+        if before is not None:
+            self._path_index_added(channel, subdir, incoming, record["sha256"], before)
+
+    def _path_index_added(
+        self, channel: str, subdir: str, incoming: Path, sha256: str, before: str
+    ) -> None:
+        """Keep the channel's path index synced across this one addition (lock held).
+
+        Only if it was synced with the indexes as they were just before
+        (``before``): then the listing gained exactly ``incoming``. Otherwise,
+        or if the package's file list cannot be read, it is left as it was,
+        and the next query syncs it (and reports a damaged package).
+        """
+        try:
+            paths = installed_paths(read_paths(incoming))
+        except InputError:
+            return
+        key = (subdir, incoming.name, sha256)
+        self._path_index(channel).added(before, self._stamp(channel), key, paths)
 
     async def reindex(self, channel: str) -> list[str]:
         """Rebuild the channel's indexes from its package files with rattler's indexer.
@@ -617,6 +729,13 @@ def _listed(channel: str, subdir: str, records: dict[str, dict[str, Any]]) -> li
         StoredPackage.listed(channel, subdir, filename, record)
         for filename, record in sorted(records.items())
     ]
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    """A channel folder's subdirs by name (dot-folders are not subdirs; none if no folder)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
 
 
 def _names(packages: Iterable[StoredPackage]) -> set[str]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dsprod.artifact import PACKAGE_SUFFIXES, Artifact, read_artifact, sha256_of
 from dsprod.errors import InputError, StoreRefused
-from dsprod.store.base import Store, StoredPackage
+from dsprod.store.base import Field, Searchable, Store, StoredPackage
 
 
 async def build_in(
     store: Store, channel: str, name: str, version: str, build: str
 ) -> StoredPackage | None:
     """The package of exactly this name, version and build string, if the channel holds it."""
-    for package in await store.packages(channel):
+    for package in await having(store, channel, "name", name):
         if (package.name, package.version, package.build) == (name, version, build):
             return package
     return None
@@ -38,7 +38,7 @@ async def matching(store: Store, channel: str, spec: str) -> list[StoredPackage]
     """Every package of ``channel`` that ``spec`` (as ``by_spec`` reads it) names."""
     spec = spec.strip()
     if spec.endswith(PACKAGE_SUFFIXES):
-        return [p for p in await store.packages(channel) if p.filename == spec]
+        return await having(store, channel, "filename", spec)
     name, separator, version = spec.partition("==")
     if not separator or not name.strip() or not version.strip():
         raise InputError(
@@ -46,19 +46,30 @@ async def matching(store: Store, channel: str, spec: str) -> list[StoredPackage]
         )
     return [
         p
-        for p in await store.packages(channel)
-        if p.name == name.strip() and p.version == version.strip()
+        for p in await having(store, channel, "name", name.strip())
+        if p.version == version.strip()
     ]
 
 
 async def listed(store: Store, channel: str, artifact: Artifact) -> StoredPackage:
     """The channel's index entry for a package just published there (same bytes, or refused)."""
-    for package in await store.packages(channel):
+    for package in await having(store, channel, "filename", artifact.filename):
         if package.key == (artifact.subdir, artifact.filename):
             if package.sha256 != artifact.sha256:
                 raise StoreRefused(f"{artifact.filename}: the channel index lists other bytes")
             return package
     raise StoreRefused(f"{artifact.filename} was published but is missing from '{channel}'s index")
+
+
+async def having(store: Store, channel: str, field: Field, value: str) -> list[StoredPackage]:
+    """The packages of ``channel`` whose ``field`` is ``value``, in the listing's order.
+
+    A ``Searchable`` store finds them without listing the channel (a lookup
+    costs the same at 20,000 packages as at 20); any other is listed whole.
+    """
+    if isinstance(store, Searchable):
+        return await store.having(channel, field, value)
+    return [p for p in await store.packages(channel) if getattr(p, field) == value]
 
 
 async def fetch_artifact(store: Store, package: StoredPackage) -> Artifact:

@@ -228,6 +228,34 @@ class Repodata:
             parts.append(b"}}\n" if number == len(self.sections) - 1 else b"},\n")
         return b"".join(parts)
 
+    def records_holding(self, path: Path, value: str) -> dict[str, dict[str, Any]]:
+        """The records whose line holds the string ``value`` (as JSON spells it), by file name.
+
+        A lookup by package name, file name or sha256 without parsing the whole
+        index: one search of each section's bytes (C code), and only the lines
+        it hits are parsed. Every record line holds its file name, name and
+        sha256 as ``json.dumps`` spells them (a line holds one compact record),
+        so no record with that value is missed; the caller keeps those whose
+        field equals it (a hit may be another field, such as a dependency).
+        """
+        needle = json.dumps(value).encode()
+        found: dict[str, dict[str, Any]] = {}
+        for spans in self.sections.values():
+            for source, start, stop in spans:
+                hit = source.find(needle, start, stop)
+                while hit != -1:
+                    begin = source.rfind(b"\n", start, hit) + 1 or start
+                    end = source.find(b"\n", hit, stop)
+                    line = source[begin : stop if end == -1 else end - 1]  # without its ","
+                    try:
+                        found.update(json.loads(b"{" + line + b"}"))
+                    except ValueError as error:
+                        raise StoreRefused(
+                            f"{path}: a record is not valid JSON ({error}); the store is damaged"
+                        ) from None
+                    hit = -1 if end == -1 else source.find(needle, end, stop)
+        return found
+
     def _joined(self, section: str) -> bytes:
         return b",\n".join(span.view() for span in self.sections[section])
 

@@ -80,13 +80,25 @@ def record(root: Path, live: Path, staging: Path) -> None:
 
 def unchanged(root: Path, live: Path) -> bool:
     """Whether ``live`` is as its last recorded writer left it (see the module docstring)."""
+    return current(root, live) is not None
+
+
+def current(root: Path, live: Path) -> dict[str, list[int]] | None:
+    """``live``'s identity if it is as its last recorded writer left it, else None.
+
+    Such an identity names the index's bytes: any later change to the subdir
+    or its index gets a later change time (the record was written in a later
+    tick), so an equal identity seen later means the same bytes. The path
+    index keys its sync on it (``path_index``).
+    """
     try:
         with _place(root, live).open("rb") as handle:
             written = os.fstat(handle.fileno()).st_ctime_ns
             recorded = json.loads(handle.read())
     except (OSError, ValueError):
-        return False
-    return trusted(recorded, written, identity_of(live))
+        return None
+    now = identity_of(live)
+    return now if trusted(recorded, written, now) else None
 
 
 def trusted(recorded: Any, written: int, now: dict[str, list[int]] | None) -> bool:
