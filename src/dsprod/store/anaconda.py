@@ -18,7 +18,7 @@ exactly as the official client does:
 Writing a label takes the token in the environment variable channels.yaml names for that
 channel, else in its keyring entry (``WriteTokens``), handed to the client only: never
 printed, never in a URL (the client sends it in a header). Reading is anonymous unless
-that variable or keyring entry holds a token.
+that variable is set (reads never ask the keyring).
 
 Solvers read a label as a static conda channel, ``<channel_url>/<owner>/label/<label>``:
 anaconda.org serves those at https://conda.anaconda.org, Anaconda Server (repository) at
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -234,11 +235,16 @@ class AnacondaStore:
         return self._clients[token]
 
     def _read_token(self, channel: str) -> str | None:
-        """The channel's token if its variable is set (a private label needs it), else None."""
+        """The channel's token if its variable is set, else None (anonymous).
+
+        Only the variable: a read never asks the keyring, which could prompt a
+        person to unlock it for what any anonymous reader may see.
+        """
         try:
-            return self.tokens.token(channel)
+            variable = self.tokens.variable(channel)
         except StoreRefused:
             return None
+        return os.environ.get(variable, "").strip() or None
 
     def _record(self, channel: str, name: str, version: str, basename: str) -> Any:
         """The owner's file record (labels, sha256 ...), or None if there is no such file."""
